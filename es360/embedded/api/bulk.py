@@ -1,0 +1,159 @@
+"""The _bulk API: NDJSON actions applied one by one, with per-item status and errors."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+
+from ..engine import Engine
+from ..errors import EsError, illegal_argument
+from ..rest import Request, parse_json, route
+from .documents import apply_update, index_document, write_options
+
+ACTIONS = ("index", "create", "update", "delete")
+META_KEYS = {"_index", "_id", "routing", "_routing", "if_seq_no", "if_primary_term", "version", "version_type",
+             "pipeline", "require_alias", "retry_on_conflict", "_source", "op_type", "dynamic_templates",
+             "require_data_stream", "list_executed_pipelines"}
+
+
+def parse_bulk(body: bytes) -> list[tuple[str, dict[str, Any], Any]]:
+    """Split a bulk body into (action, metadata, source-or-parse-error) triples.
+
+    A malformed action line fails the whole request (as ES does); a malformed source line fails
+    only its item.
+    """
+    lines = body.split(b"\n")
+    items: list[tuple[str, dict[str, Any], Any]] = []
+    i = 0
+    line_no = 0
+    while i < len(lines):
+        raw = lines[i].strip()
+        i += 1
+        line_no += 1
+        if not raw:
+            continue
+        try:
+            action_obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected START_OBJECT or "
+                                   f"END_OBJECT but found [VALUE_STRING]") from None
+        if not isinstance(action_obj, dict) or len(action_obj) != 1:
+            raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected a simple value for "
+                                   f"field [{next(iter(action_obj), '')}] but found [START_OBJECT]"
+                                   if isinstance(action_obj, dict) and action_obj else
+                                   f"Malformed action/metadata line [{line_no}], expected START_OBJECT or "
+                                   f"END_OBJECT but found [{type(action_obj).__name__}]")
+        action, meta = next(iter(action_obj.items()))
+        if action not in ACTIONS:
+            raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected field [create], "
+                                   f"[delete], [index] or [update] but found [{action}]")
+        if not isinstance(meta, dict):
+            raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected START_OBJECT but "
+                                   f"found [{type(meta).__name__}]")
+        for key in meta:
+            if key not in META_KEYS:
+                raise illegal_argument(f"Action/metadata line [{line_no}] contains an unknown parameter [{key}]")
+        if action == "delete":
+            items.append((action, meta, None))
+            continue
+        while i < len(lines) and not lines[i].strip():
+            i += 1
+            line_no += 1
+        if i >= len(lines):
+            raise illegal_argument("The bulk request must be terminated by a newline [\\n]")
+        source_raw = lines[i]
+        i += 1
+        line_no += 1
+        try:
+            source = parse_json(source_raw)
+        except EsError as err:
+            source = _ParseFailure(EsError(400, "document_parsing_exception",
+                                           f"[1:{err.extra.get('col', 1)}] failed to parse: {err.reason}",
+                                           caused_by=err))
+        items.append((action, meta, source))
+    return items
+
+
+class _ParseFailure:
+    __slots__ = ("error",)
+
+    def __init__(self, error: EsError) -> None:
+        self.error = error
+
+
+def execute_item(engine: Engine, action: str, meta: dict[str, Any], source: Any, defaults: dict[str, Any]) -> dict:
+    """Apply one bulk item; errors become the item's error (never the whole request's)."""
+    index_name = meta.get("_index", defaults.get("index"))
+    doc_id = meta.get("_id")
+    doc_id = str(doc_id) if doc_id is not None else None
+    try:
+        if index_name is None:
+            raise EsError(400, "action_request_validation_exception", "Validation Failed: 1: index is missing;")
+        if isinstance(source, _ParseFailure):
+            raise source.error
+        options = write_options({**{k: defaults.get(k) for k in ("routing",)}, **meta,
+                                 "routing": meta.get("routing", meta.get("_routing", defaults.get("routing")))})
+        if action in ("index", "create"):
+            op_type = "create" if action == "create" else meta.get("op_type", "index")
+            pipeline = meta.get("pipeline", defaults.get("pipeline"))
+            status, result = index_document(engine, index_name, doc_id, source, op_type=op_type, options=options,
+                                            pipeline=pipeline,
+                                            require_alias=bool(meta.get("require_alias", defaults.get("require_alias"))))
+        elif action == "delete":
+            if doc_id is None:
+                raise EsError(400, "action_request_validation_exception", "Validation Failed: 1: id is missing;")
+            index = engine.write_index(index_name)
+            options.pop("routing", None)
+            result = index.delete_doc(doc_id, **options)
+            status = 404 if result["result"] == "not_found" else 200
+        else:
+            if doc_id is None:
+                raise EsError(400, "action_request_validation_exception", "Validation Failed: 1: id is missing;")
+            if not isinstance(source, dict):
+                raise illegal_argument("Malformed update request body")
+            retries = int(meta.get("retry_on_conflict", 0))
+            params = {k: v for k, v in meta.items() if k in ("if_seq_no", "if_primary_term", "routing")}
+            if "_source" in meta:
+                params["_source"] = meta["_source"]
+            for attempt in range(retries + 1):
+                try:
+                    status, result = apply_update(engine, index_name, doc_id, source, params)
+                    break
+                except EsError as err:
+                    if err.status != 409 or attempt == retries:
+                        raise
+        result = dict(result)
+        result["status"] = status
+        return {action: result}
+    except EsError as err:
+        target = index_name
+        try:
+            if index_name is not None and index_name in engine.alias_names():
+                target = engine.write_index(index_name, auto_create=False).name
+        except EsError:
+            pass
+        item: dict[str, Any] = {"_index": target, "_id": doc_id, "status": err.status, "error": err.to_dict()}
+        return {action: item}
+
+
+@route("POST,PUT", "/_bulk", "/{index}/_bulk")
+def bulk(engine: Engine, req: Request) -> dict[str, Any]:
+    start = time.perf_counter()
+    if not req.has_body:
+        raise EsError(400, "parse_exception", "request body is required")
+    items = parse_bulk(req.body)
+    if not items:
+        raise EsError(400, "action_request_validation_exception", "Validation Failed: 1: no requests added;")
+    defaults = {"index": req.path_params.get("index"), "pipeline": req.param("pipeline"),
+                "routing": req.param("routing"), "require_alias": req.flag("require_alias")}
+    results = [execute_item(engine, action, meta, source, defaults) for action, meta, source in items]
+    errors = any("error" in next(iter(r.values())) for r in results)
+    for idx in {engine.indices[n] for n in _touched(results) if n in engine.indices}:
+        idx.maybe_compact()
+    return {"errors": errors, "took": int((time.perf_counter() - start) * 1000), "items": results}
+
+
+def _touched(results: list[dict[str, Any]]) -> set[str]:
+    return {next(iter(r.values())).get("_index") for r in results}

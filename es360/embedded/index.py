@@ -1,0 +1,395 @@
+"""One index: settings, mapping, documents with versions, and their indexed form."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from . import settings as settings_mod
+from .analysis import AnalysisRegistry
+from .errors import EsError, document_parsing, mapper_parsing, version_conflict
+from .mapping import Field, Mapping, ParsedDoc
+from .segment import Column, InvertedField, Segment, VectorColumn
+
+POSITION_GAP = 100
+EDGE_PREFIX_MAX = 20
+
+
+@dataclass(slots=True)
+class DocState:
+    """The live version of one document."""
+
+    docnum: int
+    seq_no: int
+    version: int
+    primary_term: int
+    routing: str | None = None
+
+
+class Index:
+    """An index's definition and data. Callers hold the engine lock around every method."""
+
+    def __init__(self, name: str, uuid: str, settings: dict[str, Any], mapping: dict[str, Any] | None,
+                 creation_date: int | None = None, store: Any = None) -> None:
+        self.name = name
+        self.uuid = uuid
+        self.creation_date = creation_date or int(time.time() * 1000)
+        self.settings = settings
+        self.analysis = AnalysisRegistry(settings_mod.analysis_section(settings))
+        self.mapping = Mapping(mapping or {}, self.analysis)
+        self.aliases: dict[str, dict[str, Any]] = {}
+        self.store = store
+        self.closed = False
+        self.segment = Segment()
+        self.sources: list[bytes | None] = []
+        self.docs: dict[str, DocState] = {}
+        self.tombstones: dict[str, tuple[int, int]] = {}
+        self.max_seq_no = -1
+        self.primary_term = 1
+        self.stats = {"index_total": 0, "delete_total": 0, "query_total": 0}
+
+    # ---- metadata ---------------------------------------------------------------------------
+    def meta(self) -> dict[str, Any]:
+        return {"name": self.name, "uuid": self.uuid, "settings": self.settings,
+                "mappings": self.mapping.root, "aliases": self.aliases, "creation_date": self.creation_date,
+                "closed": self.closed}
+
+    def persist_meta(self) -> None:
+        if self.store is not None:
+            self.store.put_index(self.uuid, self.name, self.meta())
+
+    def full_settings(self) -> dict[str, Any]:
+        flat = {"index.number_of_shards": "1", "index.number_of_replicas": "1", **self.settings,
+                "index.uuid": self.uuid, "index.provided_name": self.name,
+                "index.creation_date": str(self.creation_date),
+                "index.version.created": "8512000"}
+        flat.setdefault("index.routing.allocation.include._tier_preference", "data_content")
+        return flat
+
+    def setting(self, name: str, default: Any = None) -> Any:
+        return self.settings.get(f"index.{name}", default)
+
+    def update_settings(self, flat: dict[str, Any]) -> None:
+        settings_mod.validate(flat, updating=True)
+        merged = {**self.settings}
+        for key, value in flat.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        analysis_changed = any(k.startswith("index.analysis.") for k in flat)
+        if analysis_changed and not self.closed:
+                raise EsError(400, "illegal_argument_exception",
+                              f"Can't update non dynamic settings [[{', '.join(sorted(flat))}]] for open indices "
+                              f"[[{self.name}/{self.uuid}]]")
+        if analysis_changed:
+            self.analysis = AnalysisRegistry(settings_mod.analysis_section(merged))
+            self.mapping.analysis = self.analysis
+        self.settings = merged
+        self.persist_meta()
+
+    def put_mapping(self, mapping: dict[str, Any]) -> None:
+        self.mapping.merge(mapping)
+        self.persist_meta()
+
+    @property
+    def doc_count(self) -> int:
+        return len(self.docs)
+
+    # ---- documents --------------------------------------------------------------------------
+    def get(self, doc_id: str) -> DocState | None:
+        return self.docs.get(doc_id)
+
+    def source(self, state: DocState) -> dict[str, Any]:
+        raw = self.sources[state.docnum]
+        return orjson.loads(raw) if raw is not None else {}
+
+    def source_bytes(self, docnum: int) -> bytes | None:
+        return self.sources[docnum]
+
+    def index_doc(self, doc_id: str, source: dict[str, Any], *, op_type: str = "index",
+                  if_seq_no: int | None = None, if_primary_term: int | None = None,
+                  version: int | None = None, version_type: str | None = None,
+                  routing: str | None = None) -> dict[str, Any]:
+        """Index (or create) one document; returns ES's write result fields."""
+        if self.closed:
+            raise index_closed(self.name, self.uuid)
+        existing = self.docs.get(doc_id)
+        self._check_concurrency(doc_id, existing, op_type, if_seq_no, if_primary_term, version, version_type)
+        parsed, update = self._parse(source, doc_id)
+        if update:
+            self.mapping.merge({"properties": update})
+            self.persist_meta()
+        if version is not None and version_type in ("external", "external_gte"):
+            new_version = version
+        else:
+            tomb = self.tombstones.get(doc_id)
+            new_version = existing.version + 1 if existing else (tomb[0] + 1 if tomb else 1)
+        raw = orjson.dumps(source)
+        if existing is not None:
+            self._remove(existing)
+        self.max_seq_no += 1
+        docnum = self._add(doc_id, parsed, raw)
+        state = DocState(docnum, self.max_seq_no, new_version, self.primary_term, routing)
+        self.docs[doc_id] = state
+        self.tombstones.pop(doc_id, None)
+        if self.store is not None:
+            self.store.put_doc(self.uuid, doc_id, state.seq_no, state.version, state.primary_term, routing, raw)
+        self.stats["index_total"] += 1
+        return self._result("created" if existing is None else "updated", doc_id, state)
+
+    def delete_doc(self, doc_id: str, *, if_seq_no: int | None = None, if_primary_term: int | None = None,
+                   version: int | None = None, version_type: str | None = None) -> dict[str, Any]:
+        if self.closed:
+            raise index_closed(self.name, self.uuid)
+        existing = self.docs.get(doc_id)
+        self._check_concurrency(doc_id, existing, "delete", if_seq_no, if_primary_term, version, version_type)
+        self.max_seq_no += 1
+        if existing is None:
+            tomb = self.tombstones.get(doc_id)
+            new_version = version if version_type in ("external", "external_gte") and version else (
+                tomb[0] + 1 if tomb else 1)
+            self.tombstones[doc_id] = (new_version, self.max_seq_no)
+            state = DocState(-1, self.max_seq_no, new_version, self.primary_term)
+            return self._result("not_found", doc_id, state)
+        self._remove(existing)
+        del self.docs[doc_id]
+        new_version = version if version_type in ("external", "external_gte") and version else existing.version + 1
+        self.tombstones[doc_id] = (new_version, self.max_seq_no)
+        if self.store is not None:
+            self.store.delete_doc(self.uuid, doc_id)
+        self.stats["delete_total"] += 1
+        state = DocState(-1, self.max_seq_no, new_version, self.primary_term)
+        return self._result("deleted", doc_id, state)
+
+    def _result(self, result: str, doc_id: str, state: DocState) -> dict[str, Any]:
+        return {"_index": self.name, "_id": doc_id, "_version": state.version, "result": result,
+                "_shards": {"total": 2, "successful": 1, "failed": 0},
+                "_seq_no": state.seq_no, "_primary_term": state.primary_term}
+
+    def _check_concurrency(self, doc_id: str, existing: DocState | None, op_type: str, if_seq_no: int | None,
+                           if_primary_term: int | None, version: int | None, version_type: str | None) -> None:
+        if op_type == "create" and existing is not None:
+            raise version_conflict(self.name, doc_id, "document already exists (current version "
+                                   f"[{existing.version}])", self.uuid)
+        if if_seq_no is not None or if_primary_term is not None:
+            if existing is None:
+                raise version_conflict(self.name, doc_id, f"required seqNo [{if_seq_no}], primary term "
+                                       f"[{if_primary_term}] but no document was found", self.uuid)
+            if existing.seq_no != if_seq_no or existing.primary_term != if_primary_term:
+                raise version_conflict(
+                    self.name, doc_id,
+                    f"required seqNo [{if_seq_no}], primary term [{if_primary_term}]. current document has "
+                    f"seqNo [{existing.seq_no}] and primary term [{existing.primary_term}]", self.uuid)
+        if version is None:
+            return
+        current = existing.version if existing else None
+        kind = version_type or "internal"
+        if kind == "internal":
+            if current is None or current != version:
+                detail = (f"current version [{current}] is different than the one provided [{version}]"
+                          if current is not None else
+                          f"document does not exist (expected version [{version}])")
+                raise version_conflict(self.name, doc_id, detail, self.uuid)
+        elif kind == "external":
+            if current is not None and version <= current:
+                raise version_conflict(self.name, doc_id, f"current version [{current}] is higher or equal to "
+                                       f"the one provided [{version}]", self.uuid)
+        elif kind == "external_gte":
+            if current is not None and version < current:
+                raise version_conflict(self.name, doc_id, f"current version [{current}] is higher than the one "
+                                       f"provided [{version}]", self.uuid)
+
+    def _parse(self, source: dict[str, Any], doc_id: str) -> tuple[ParsedDoc, dict | None]:
+        if not isinstance(source, dict):
+            raise mapper_parsing("failed to parse, document is empty")
+        try:
+            return self.mapping.parse_document(source)
+        except EsError as err:
+            if err.type == "document_parsing_exception" and "in document with id" in (err.reason or ""):
+                err.reason = err.reason.replace("in document with id", f"in document with id '{doc_id}'")
+            raise
+
+    # ---- indexing into the segment ----------------------------------------------------------
+    def _remove(self, state: DocState) -> None:
+        seg = self.segment
+        seg.delete(state.docnum)
+        child = state.docnum - 1  # nested sub-docs sit right before their root, as in a Lucene block
+        while child >= 0 and seg.parent[child] == state.docnum:
+            seg.delete(child)
+            child -= 1
+        self.sources[state.docnum] = None
+
+    def _add(self, doc_id: str, parsed: ParsedDoc, raw: bytes) -> int:
+        seg = self.segment
+        pending_children: list[tuple[str, ParsedDoc]] = []
+        _collect_nested(parsed, pending_children)
+        child_docnums = []
+        for path, sub in pending_children:
+            docnum = seg.new_doc(None, parent=0, nested_path=path)
+            self.sources.append(None)
+            self._index_values(docnum, sub)
+            child_docnums.append(docnum)
+        docnum = seg.new_doc(doc_id)
+        self.sources.append(raw)
+        for child in child_docnums:
+            seg.parent[child] = docnum
+        self._index_values(docnum, parsed)
+        return docnum
+
+    def _index_values(self, docnum: int, parsed: ParsedDoc) -> None:
+        seg = self.segment
+        for path, values in parsed.values.items():
+            f = self.mapping.field(path)
+            if f is None:
+                continue
+            seg.mark_present(path, docnum)
+            self._index_field(docnum, f, path, values)
+        for path in parsed.ignored:
+            self._index_keyword_value(docnum, "_ignored", path, column=False)
+
+    def _index_field(self, docnum: int, f: Field, path: str, values: list[Any]) -> None:
+        seg = self.segment
+        t = f.type
+        if t in ("text", "match_only_text", "search_as_you_type"):
+            if f.params.get("_shingle") or f.params.get("_prefix"):
+                return
+            self._index_text(docnum, f, path, values)
+            if t == "search_as_you_type":
+                self._index_sayt(docnum, f, path, values)
+            return
+        if t in ("keyword", "wildcard", "version", "constant_keyword", "flattened", "ip"):
+            normalizer = f.params.get("normalizer")
+            for value in values:
+                term = self._normalize(normalizer, value) if normalizer else value
+                self._index_keyword_value(docnum, path, term, column=f.params.get("doc_values", True) is not False,
+                                          indexed=f.indexed)
+            return
+        if t == "dense_vector":
+            column = seg.vectors.get(path)
+            if column is None:
+                column = seg.vectors[path] = VectorColumn()
+            column.add(docnum, values[0])
+            return
+        if t == "token_count":
+            analyzer = self.analysis.analyzer(f.analyzer)
+            values = [len(analyzer.terms(str(v))) for v in values]
+        if f.is_numeric:
+            column = seg.columns.get(path)
+            if column is None:
+                column = seg.columns[path] = Column("num")
+            for value in sorted(values, key=float):
+                column.add(docnum, 1.0 if value is True else 0.0 if value is False else value)
+
+    def _index_keyword_value(self, docnum: int, path: str, term: str, column: bool = True,
+                             indexed: bool = True) -> None:
+        seg = self.segment
+        if indexed:
+            inv = seg.inverted.get(path)
+            if inv is None:
+                inv = seg.inverted[path] = InvertedField(with_positions=False)
+            inv.add(docnum, [(term, 0)], 1)
+        if column:
+            col = seg.columns.get(path)
+            if col is None:
+                col = seg.columns[path] = Column("str")
+            col.add(docnum, term)
+
+    def _normalize(self, normalizer: str, value: str) -> str:
+        terms = self.analysis.normalizer(normalizer).terms(value)
+        return terms[0] if terms else ""
+
+    def _index_text(self, docnum: int, f: Field, path: str, values: list[Any]) -> None:
+        if not f.indexed:
+            return
+        seg = self.segment
+        inv = seg.inverted.get(path)
+        if inv is None:
+            inv = seg.inverted[path] = InvertedField(with_positions=True)
+        analyzer = self.analysis.analyzer(f.analyzer)
+        gap = int(f.params.get("position_increment_gap", POSITION_GAP))
+        base = 0
+        for value in values:
+            tokens = analyzer.analyze(value)
+            if tokens:
+                inv.add(docnum, [(t.term, base + t.position) for t in tokens], len(tokens))
+                base += tokens[-1].position + gap + 1
+            elif base == 0:
+                inv.add(docnum, [], 0)
+        if f.params.get("fielddata"):
+            col = seg.columns.get(path)
+            if col is None:
+                col = seg.columns[path] = Column("str")
+            for term in sorted({t for v in values for t in analyzer.terms(v)}):
+                col.add(docnum, term)
+
+    def _index_sayt(self, docnum: int, f: Field, path: str, values: list[Any]) -> None:
+        seg = self.segment
+        analyzer = self.analysis.analyzer(f.analyzer)
+        max_shingle = int(f.params.get("max_shingle_size", 3))
+        for value in values:
+            terms = analyzer.terms(value)
+            for n in range(2, max_shingle + 1):
+                sub = f"{path}._{n}gram"
+                inv = seg.inverted.get(sub) or seg.inverted.setdefault(sub, InvertedField(True))
+                shingles = [(" ".join(terms[i:i + n]), i) for i in range(len(terms) - n + 1)]
+                inv.add(docnum, shingles, len(shingles))
+                seg.mark_present(sub, docnum)
+            sub = f"{path}._index_prefix"
+            inv = seg.inverted.get(sub) or seg.inverted.setdefault(sub, InvertedField(True))
+            prefixes = []
+            for i in range(len(terms)):
+                for n in range(1, max_shingle + 1):
+                    if i + n > len(terms):
+                        break
+                    shingle = " ".join(terms[i:i + n])
+                    prefixes.extend((shingle[:k], i) for k in range(1, min(len(shingle), EDGE_PREFIX_MAX) + 1))
+            inv.add(docnum, prefixes, len(terms))
+            seg.mark_present(sub, docnum)
+
+    # ---- maintenance ------------------------------------------------------------------------
+    def load_doc(self, doc_id: str, seq_no: int, version: int, term: int, routing: str | None,
+                 raw: bytes) -> None:
+        """Re-index a stored document at startup (no persistence, no version checks)."""
+        source = orjson.loads(raw)
+        try:
+            parsed, update = self.mapping.parse_document(source)
+        except EsError:
+            parsed, update = ParsedDoc(), None
+        if update:
+            self.mapping.merge({"properties": update})
+        docnum = self._add(doc_id, parsed, raw)
+        self.docs[doc_id] = DocState(docnum, seq_no, version, term, routing)
+        self.max_seq_no = max(self.max_seq_no, seq_no)
+
+    def compact(self) -> None:
+        """Rebuild the segment without deleted docs (like a Lucene merge)."""
+        live = sorted(self.docs.items(), key=lambda kv: kv[1].docnum)
+        old_sources = self.sources
+        self.segment = Segment()
+        self.sources = []
+        for doc_id, state in live:
+            raw = old_sources[state.docnum]
+            parsed, _ = self.mapping.parse_document(orjson.loads(raw))
+            state.docnum = self._add(doc_id, parsed, raw)
+
+    def maybe_compact(self) -> None:
+        seg = self.segment
+        if seg.deleted > 50_000 and seg.deleted > seg.max_doc // 2:
+            self.compact()
+
+
+def _collect_nested(parsed: ParsedDoc, out: list[tuple[str, ParsedDoc]]) -> None:
+    for path, sub in parsed.nested:
+        _collect_nested(sub, out)
+        out.append((path, sub))
+
+
+def index_closed(name: str, uuid: str) -> EsError:
+    return EsError(400, "index_closed_exception", "closed", index_uuid=uuid, index=name)
+
+
+__all__ = ["Index", "DocState", "index_closed", "document_parsing"]

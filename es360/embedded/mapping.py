@@ -1,0 +1,833 @@
+"""Mappings: field types, validation, merging, dynamic mapping and document parsing.
+
+A `Mapping` keeps the mapping JSON as ES returns it and a flat table of leaf fields (`path -> Field`),
+multi-fields included (`name.keyword`). `Mapping.parse_document` turns a `_source` into per-field
+values ready for the index, adding dynamic fields as ES does.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import EsError, document_parsing, mapper_parsing
+
+ROOT_PARAMS = {
+    "properties", "dynamic", "_source", "_meta", "_routing", "date_detection", "dynamic_date_formats",
+    "numeric_detection", "dynamic_templates", "runtime", "enabled", "_field_names", "subobjects",
+    "_data_stream_timestamp", "_doc_count", "_size", "_all", "_index_template",
+}
+COMMON = {"type", "meta", "copy_to", "fields", "store", "index", "doc_values", "boost", "null_value"}
+SCRIPTABLE = {"script", "on_script_error"}
+NUMERIC_TYPES = {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float",
+                 "unsigned_long"}
+INTEGER_RANGES = {
+    "long": (-(2**63), 2**63 - 1), "integer": (-(2**31), 2**31 - 1),
+    "short": (-(2**15), 2**15 - 1), "byte": (-128, 127), "unsigned_long": (0, 2**64 - 1),
+}
+TYPE_PARAMS: dict[str, set[str]] = {
+    "text": COMMON | {"analyzer", "search_analyzer", "search_quote_analyzer", "norms", "index_options",
+                      "index_phrases", "index_prefixes", "fielddata", "fielddata_frequency_filter",
+                      "position_increment_gap", "similarity", "term_vector", "eager_global_ordinals"},
+    "match_only_text": {"type", "meta", "fields", "copy_to"},
+    "keyword": COMMON | SCRIPTABLE | {"normalizer", "ignore_above", "eager_global_ordinals", "index_options",
+                                      "norms", "similarity", "split_queries_on_whitespace",
+                                      "time_series_dimension"},
+    "constant_keyword": {"type", "value", "meta"},
+    "wildcard": {"type", "ignore_above", "null_value", "meta", "fields", "copy_to"},
+    "date": COMMON | SCRIPTABLE | {"format", "locale", "ignore_malformed", "print_format"},
+    "date_nanos": COMMON | SCRIPTABLE | {"format", "locale", "ignore_malformed"},
+    "boolean": COMMON | SCRIPTABLE,
+    "ip": COMMON | SCRIPTABLE | {"ignore_malformed", "time_series_dimension"},
+    "object": {"type", "properties", "dynamic", "enabled", "subobjects"},
+    "nested": {"type", "properties", "dynamic", "enabled", "include_in_parent", "include_in_root"},
+    "flattened": {"type", "depth_limit", "doc_values", "eager_global_ordinals", "ignore_above", "index",
+                  "index_options", "null_value", "similarity", "split_queries_on_whitespace", "meta",
+                  "time_series_dimensions"},
+    "dense_vector": {"type", "dims", "similarity", "index", "index_options", "element_type", "meta"},
+    "search_as_you_type": {"type", "analyzer", "search_analyzer", "search_quote_analyzer", "max_shingle_size",
+                           "index", "store", "norms", "similarity", "term_vector", "index_options",
+                           "copy_to", "meta"},
+    "token_count": COMMON | {"analyzer", "enable_position_increments"},
+    "alias": {"type", "path"},
+    "binary": {"type", "doc_values", "store", "meta"},
+    "geo_point": COMMON | SCRIPTABLE | {"ignore_malformed", "ignore_z_value"},
+    "version": {"type", "meta", "fields"},
+    "rank_feature": {"type", "positive_score_impact", "meta"},
+    "rank_features": {"type", "positive_score_impact", "meta"},
+    "sparse_vector": {"type", "meta"},
+    "integer_range": COMMON | {"coerce"}, "long_range": COMMON | {"coerce"},
+    "float_range": COMMON | {"coerce"}, "double_range": COMMON | {"coerce"},
+    "date_range": COMMON | {"coerce", "format", "locale"}, "ip_range": COMMON | {"coerce"},
+}
+for _t in NUMERIC_TYPES:
+    TYPE_PARAMS[_t] = COMMON | SCRIPTABLE | {"coerce", "ignore_malformed", "time_series_dimension",
+                                             "time_series_metric"}
+TYPE_PARAMS["scaled_float"] = TYPE_PARAMS["scaled_float"] | {"scaling_factor"}
+DEFAULT_DATE_FORMAT = "strict_date_optional_time||epoch_millis"
+DEFAULT_DYNAMIC_DATE_FORMATS = ["strict_date_optional_time", "yyyy/MM/dd HH:mm:ss Z||yyyy/MM/dd Z"]
+TEXT_LIKE = {"text", "match_only_text", "search_as_you_type"}
+KEYWORD_LIKE = {"keyword", "constant_keyword", "wildcard", "version", "flattened"}
+
+
+@dataclass(slots=True)
+class Field:
+    """A leaf field: its full path, type and mapping parameters."""
+
+    path: str
+    type: str
+    params: dict[str, Any]
+    nested_path: str | None = None
+    parent_text: str | None = None  # for multi-fields: the parent field path
+
+    @property
+    def indexed(self) -> bool:
+        return self.params.get("index", True) is not False
+
+    @property
+    def is_text(self) -> bool:
+        return self.type in TEXT_LIKE
+
+    @property
+    def is_keyword(self) -> bool:
+        return self.type in KEYWORD_LIKE
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.type in NUMERIC_TYPES or self.type in ("date", "date_nanos", "boolean", "token_count")
+
+    @property
+    def analyzer(self) -> str:
+        return self.params.get("analyzer", "standard")
+
+    @property
+    def search_analyzer(self) -> str:
+        return self.params.get("search_analyzer", self.analyzer)
+
+    @property
+    def date_format(self) -> str:
+        return self.params.get("format", DEFAULT_DATE_FORMAT)
+
+
+@dataclass
+class ParsedDoc:
+    """The indexable values of one document (and its nested sub-documents)."""
+
+    values: dict[str, list[Any]] = field(default_factory=dict)  # leaf path -> converted values
+    nested: list[tuple[str, ParsedDoc]] = field(default_factory=list)  # (nested path, sub-doc)
+    ignored: list[str] = field(default_factory=list)
+
+    def add(self, path: str, value: Any) -> None:
+        self.values.setdefault(path, []).append(value)
+
+
+class Mapping:
+    """An index mapping: JSON as ES shows it plus the flat leaf-field table."""
+
+    def __init__(self, mapping: dict[str, Any] | None = None, analysis: Any = None) -> None:
+        self.analysis = analysis
+        self.root: dict[str, Any] = {}
+        self.fields: dict[str, Field] = {}
+        self.objects: dict[str, str] = {}  # object path -> "object" | "nested"
+        self.version = 0
+        if mapping:
+            self.merge(mapping)
+
+    # ---- definition -------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        """The mapping as GET _mapping shows it (properties sorted by name)."""
+        return _sorted_props(copy.deepcopy(self.root))
+
+    @property
+    def dynamic(self) -> str:
+        return str(self.root.get("dynamic", "true")).lower()
+
+    @property
+    def source_enabled(self) -> bool:
+        return self.root.get("_source", {}).get("enabled", True) is not False
+
+    def merge(self, mapping: dict[str, Any]) -> None:
+        """Validate and merge new mapping definitions; conflicting changes raise like ES."""
+        mapping = _unwrap_doc_type(mapping)
+        unknown = [k for k in mapping if k not in ROOT_PARAMS]
+        if unknown:
+            items = ", ".join(f"{k} : {_show(mapping[k])}" for k in unknown)
+            raise mapper_parsing(f"Root mapping definition has unsupported parameters:  [{items}]")
+        new_root = copy.deepcopy(self.root)
+        for key, value in mapping.items():
+            if key == "properties":
+                if not isinstance(value, dict):
+                    raise mapper_parsing(f"Expected map for property [properties] but got [{value}]")
+                props = new_root.setdefault("properties", {})
+                self._merge_properties(props, value, "", None)
+            elif key == "dynamic":
+                new_root["dynamic"] = _dynamic_value(value)
+            elif key == "_source" and isinstance(value, dict):
+                new_root.setdefault("_source", {}).update(value)
+            elif key == "_meta":
+                new_root["_meta"] = value
+            else:
+                new_root[key] = value
+        self.root = new_root
+        self._rebuild()
+
+    def _merge_properties(self, current: dict, incoming: dict, prefix: str, nested: str | None) -> None:
+        for name, definition in incoming.items():
+            path = f"{prefix}{name}"
+            if not isinstance(definition, dict):
+                raise mapper_parsing(f"Expected map for property [fields] on field [{name}] but got a {type(definition).__name__}")
+            if "." in name and not name.startswith(".") and self.root.get("subobjects", True) is not False:
+                head, rest = name.split(".", 1)
+                wrapped = {head: {"properties": {rest: definition}}}
+                self._merge_properties(current, wrapped, prefix, nested)
+                continue
+            ftype = definition.get("type")
+            if ftype is None and ("properties" in definition or "dynamic" in definition or "enabled" in definition):
+                ftype = "object"
+            if ftype is None:
+                ftype = "object"
+            if ftype not in TYPE_PARAMS:
+                raise mapper_parsing(f"No handler for type [{ftype}] declared on field [{name}]")
+            _check_params(name, ftype, definition)
+            existing = current.get(name)
+            if ftype in ("object", "nested"):
+                existing_type = (existing or {}).get("type", "object") if existing else None
+                if existing is not None and existing_type != ftype:
+                    raise illegal_merge(path, existing_type, ftype)
+                target = existing if existing is not None else {}
+                for key, value in definition.items():
+                    if key != "properties":
+                        if key == "dynamic":
+                            value = _dynamic_value(value)
+                        target[key] = value
+                if ftype == "object":
+                    target.pop("type", None)
+                child_nested = path if ftype == "nested" else nested
+                self._merge_properties(target.setdefault("properties", {}), definition.get("properties", {}),
+                                       path + ".", child_nested)
+                if not target["properties"] and "properties" not in definition and existing is None:
+                    target.pop("properties")
+                current[name] = target
+                continue
+            _validate_leaf(path, ftype, definition, self.analysis)
+            if existing is not None:
+                current[name] = _merge_leaf(path, existing, definition)
+            else:
+                current[name] = copy.deepcopy(definition)
+
+    def _rebuild(self) -> None:
+        self.fields = {}
+        self.objects = {}
+        self._walk(self.root.get("properties", {}), "", None)
+        self.version += 1
+
+    def _walk(self, props: dict, prefix: str, nested: str | None) -> None:
+        for name, definition in props.items():
+            path = prefix + name
+            ftype = definition.get("type", "object")
+            if ftype in ("object", "nested"):
+                self.objects[path] = ftype
+                self._walk(definition.get("properties", {}), path + ".", path if ftype == "nested" else nested)
+                continue
+            self.fields[path] = Field(path, ftype, definition, nested)
+            for sub, subdef in definition.get("fields", {}).items():
+                self.fields[f"{path}.{sub}"] = Field(f"{path}.{sub}", subdef.get("type", "object"), subdef,
+                                                     nested, parent_text=path)
+            if ftype == "search_as_you_type":
+                shingles = int(definition.get("max_shingle_size", 3))
+                for n in range(2, shingles + 1):
+                    sub = f"{path}._{n}gram"
+                    self.fields[sub] = Field(sub, "text", {"analyzer": definition.get("analyzer", "standard"),
+                                                           "_shingle": n}, nested, parent_text=path)
+                self.fields[f"{path}._index_prefix"] = Field(
+                    f"{path}._index_prefix", "text",
+                    {"analyzer": definition.get("analyzer", "standard"), "_prefix": True}, nested, parent_text=path)
+
+    # ---- lookup -----------------------------------------------------------------------------
+    def field(self, path: str) -> Field | None:
+        found = self.fields.get(path)
+        if found is not None and found.type == "alias":
+            return self.fields.get(found.params.get("path", ""))
+        if found is None:
+            flat = self._flattened_parent(path)
+            if flat is not None:
+                return Field(path, "keyword", {}, flat.nested_path, parent_text=flat.path)
+        return found
+
+    def _flattened_parent(self, path: str) -> Field | None:
+        parts = path.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            candidate = self.fields.get(".".join(parts[:i]))
+            if candidate is not None and candidate.type == "flattened":
+                return candidate
+        return None
+
+    def resolve_pattern(self, pattern: str) -> list[str]:
+        """Field names matching a pattern like `name.*` or `*` (leaf fields, sorted)."""
+        if "*" not in pattern:
+            return [pattern] if self.field(pattern) is not None else []
+        regex = re.compile("^" + re.escape(pattern).replace(r"\*", ".*") + "$")
+        return sorted(p for p, f in self.fields.items() if regex.match(p) and f.type != "alias")
+
+    # ---- documents --------------------------------------------------------------------------
+    def parse_document(self, source: dict[str, Any]) -> tuple[ParsedDoc, dict[str, Any] | None]:
+        """Convert `_source` into per-field values. Returns the doc and the dynamic mapping update (or None)."""
+        parser = _DocParser(self)
+        doc = ParsedDoc()
+        parser.parse_object(source, "", self.root, doc, None)
+        update = parser.update if parser.update else None
+        return doc, update
+
+
+class _DocParser:
+    def __init__(self, mapping: Mapping) -> None:
+        self.mapping = mapping
+        self.update: dict[str, Any] = {}
+
+    def parse_object(self, obj: dict, prefix: str, obj_def: dict, doc: ParsedDoc, dynamic: str | None) -> None:
+        if not isinstance(obj, dict):
+            raise document_parsing(f"[1:1] object mapping for [{prefix.rstrip('.')}] tried to parse field "
+                                   f"[{prefix.rstrip('.')}] as object, but found a concrete value")
+        dynamic = _dynamic_value(obj_def.get("dynamic", dynamic or "true"))
+        props = obj_def.get("properties", {})
+        for key, value in obj.items():
+            if key == "":
+                raise document_parsing("[1:2] field name cannot be an empty string")
+            if "." in key and key.strip(".") == key:
+                head, rest = key.split(".", 1)
+                self._dotted(head, rest, value, prefix, obj_def, doc, dynamic)
+                continue
+            self.parse_value(key, value, prefix, props.get(key), doc, dynamic)
+
+    def _dotted(self, head: str, rest: str, value: Any, prefix: str, obj_def: dict, doc: ParsedDoc,
+                dynamic: str) -> None:
+        props = obj_def.get("properties", {})
+        full = head + "." + rest
+        if full in props:  # a leaf literally named with dots is not possible in ES mappings; treat as path
+            self.parse_value(full, value, prefix, props[full], doc, dynamic)
+            return
+        definition = props.get(head)
+        if definition is not None and definition.get("type") not in (None, "object", "nested"):
+            if definition.get("type") == "flattened":
+                self.parse_value(head, {rest: value}, prefix, definition, doc, dynamic)
+                return
+            raise document_parsing(f"[1:1] Could not dynamically add mapping for field [{prefix}{full}]. "
+                                   f"Existing mapping for [{prefix}{head}] must be of type object but found "
+                                   f"[{definition.get('type')}].")
+        self.parse_value(head, {rest: value}, prefix, definition, doc, dynamic)
+
+    def parse_value(self, key: str, value: Any, prefix: str, definition: dict | None, doc: ParsedDoc,
+                    dynamic: str) -> None:
+        path = prefix + key
+        if definition is None:
+            definition = self._dynamic_definition(path, value, dynamic)
+            if definition is None:
+                return
+        ftype = definition.get("type", "object")
+        if ftype in ("object", "nested"):
+            if definition.get("enabled", True) is False:
+                return
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if item is None:
+                    continue
+                if ftype == "nested":
+                    sub = ParsedDoc()
+                    self.parse_object(item, path + ".", definition, sub, dynamic)
+                    doc.nested.append((path, sub))
+                    if definition.get("include_in_parent") or definition.get("include_in_root"):
+                        for p, vals in sub.values.items():
+                            doc.values.setdefault(p, []).extend(vals)
+                else:
+                    if not isinstance(item, dict):
+                        raise document_parsing(
+                            f"[1:{len(path) + 4}] object mapping for [{path}] tried to parse field [{key}] as "
+                            f"object, but found a concrete value")
+                    self.parse_object(item, path + ".", definition, doc, dynamic)
+            return
+        field_obj = self.mapping.fields.get(path) or Field(path, ftype, definition)
+        self._leaf(field_obj, value, doc)
+
+    def _leaf(self, f: Field, value: Any, doc: ParsedDoc) -> None:
+        if f.type == "flattened":
+            for sub_path, leaf in _flatten(value, ""):
+                doc.add(f.path, leaf)
+                doc.add(f"{f.path}.{sub_path}", leaf)
+            return
+        if f.type == "dense_vector":
+            doc.add(f.path, _vector(f, value))
+            return
+        items = value if isinstance(value, list) else [value]
+        for item in _flatten_list(items):
+            if item is None:
+                if "null_value" not in f.params:
+                    continue
+                item = f.params["null_value"]
+            if isinstance(item, dict) and f.type not in ("geo_point",) and not f.type.endswith("_range"):
+                raise document_parsing(f"[1:1] failed to parse field [{f.path}] of type [{f.type}] in document. "
+                                       f"Preview of field's value: '{_show(item)}'",
+                                       caused_by=EsError(400, "illegal_state_exception",
+                                                         "Can't get text on a START_OBJECT at 1:1"))
+            try:
+                converted = convert_value(f, item)
+            except EsError as err:
+                if f.params.get("ignore_malformed"):
+                    doc.ignored.append(f.path)
+                    continue
+                raise document_parsing(
+                    f"[1:1] failed to parse field [{f.path}] of type [{f.type}] in document with id. "
+                    f"Preview of field's value: '{_show(item)}'", caused_by=err) from None
+            if converted is None:
+                doc.ignored.append(f.path)
+                continue
+            doc.add(f.path, converted)
+            for sub, subdef in f.params.get("fields", {}).items():
+                sub_field = self.mapping.fields.get(f"{f.path}.{sub}") or Field(f"{f.path}.{sub}",
+                                                                                  subdef.get("type"), subdef)
+                try:
+                    sub_value = convert_value(sub_field, item)
+                except EsError:
+                    if sub_field.params.get("ignore_malformed", True):
+                        continue
+                    raise
+                if sub_value is not None:
+                    doc.add(sub_field.path, sub_value)
+            for target in _as_list(f.params.get("copy_to")):
+                target_field = self.mapping.fields.get(target)
+                if target_field is not None:
+                    copied = convert_value(target_field, item)
+                    if copied is not None:
+                        doc.add(target, copied)
+
+    def _dynamic_definition(self, path: str, value: Any, dynamic: str) -> dict | None:
+        if value is None or (isinstance(value, list) and all(v is None for v in value)):
+            return None
+        if dynamic == "false":
+            return None
+        if dynamic == "strict":
+            parent = path.rsplit(".", 1)[0] if "." in path else "_doc"
+            name = path.rsplit(".", 1)[-1]
+            raise EsError(400, "strict_dynamic_mapping_exception",
+                          f"[1:{len(path) + 2}] mapping set to strict, dynamic introduction of [{name}] within "
+                          f"[{parent}] is not allowed")
+        definition = self._infer(path, value)
+        if definition is None:
+            return None
+        if dynamic != "runtime":
+            self._record_update(path, definition)
+        return definition
+
+    def _infer(self, path: str, value: Any) -> dict | None:
+        sample = value
+        if isinstance(value, list):
+            non_null = [v for v in _flatten_list(value) if v is not None]
+            if not non_null:
+                return None
+            sample = non_null[0]
+        template = self._dynamic_template(path, sample)
+        if template is not None:
+            return template
+        if isinstance(sample, bool):
+            return {"type": "boolean"}
+        if isinstance(sample, int):
+            return {"type": "long"}
+        if isinstance(sample, float):
+            return {"type": "float"}
+        if isinstance(sample, dict):
+            return {"properties": {}}
+        if isinstance(sample, str):
+            if self.mapping.root.get("numeric_detection"):
+                try:
+                    int(sample)
+                    return {"type": "long"}
+                except ValueError:
+                    try:
+                        float(sample)
+                        return {"type": "float"}
+                    except ValueError:
+                        pass
+            if self.mapping.root.get("date_detection", True) is not False and _looks_like_date(
+                sample, self.mapping.root.get("dynamic_date_formats", DEFAULT_DYNAMIC_DATE_FORMATS)
+            ):
+                formats = self.mapping.root.get("dynamic_date_formats", DEFAULT_DYNAMIC_DATE_FORMATS)
+                fmt = formats[0] if formats != DEFAULT_DYNAMIC_DATE_FORMATS else None
+                return {"type": "date", "format": fmt} if fmt else {"type": "date"}
+            return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
+        return None
+
+    def _dynamic_template(self, path: str, sample: Any) -> dict | None:
+        for entry in self.mapping.root.get("dynamic_templates", []):
+            for _name, tpl in entry.items():
+                if _template_matches(tpl, path, sample):
+                    definition = copy.deepcopy(tpl.get("mapping", {}))
+                    detected = _detected_type(sample)
+                    name = path.rsplit(".", 1)[-1]
+                    definition = _substitute(definition, name, detected)
+                    if "type" not in definition and "properties" not in definition:
+                        base = self._infer_plain(sample)
+                        definition = {**base, **definition}
+                    return definition
+        return None
+
+    def _infer_plain(self, sample: Any) -> dict:
+        if isinstance(sample, bool):
+            return {"type": "boolean"}
+        if isinstance(sample, int):
+            return {"type": "long"}
+        if isinstance(sample, float):
+            return {"type": "float"}
+        if isinstance(sample, dict):
+            return {"type": "object"}
+        return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
+
+    def _record_update(self, path: str, definition: dict) -> None:
+        parts = path.split(".")
+        node = self.update
+        for part in parts[:-1]:
+            node = node.setdefault(part, {}).setdefault("properties", {})
+        existing = node.get(parts[-1])
+        if existing is None or existing.get("type") is None:
+            node[parts[-1]] = {**copy.deepcopy(definition), **({"properties": existing["properties"]}
+                                                              if existing and "properties" in existing else {})}
+
+
+# ---- value conversion --------------------------------------------------------------------------
+def convert_value(f: Field, value: Any) -> Any:
+    """Convert one source value into the indexed value for field `f` (None = ignored)."""
+    t = f.type
+    if t in TEXT_LIKE:
+        if isinstance(value, (dict, list)):
+            raise EsError(400, "illegal_argument_exception", f"unexpected value for text field [{f.path}]")
+        return value if isinstance(value, str) else _stringify(value)
+    if t in ("keyword", "wildcard", "version", "constant_keyword"):
+        text = value if isinstance(value, str) else _stringify(value)
+        limit = f.params.get("ignore_above")
+        if limit is not None and len(text) > int(limit):
+            return None
+        return text
+    if t in NUMERIC_TYPES:
+        return _number(f, value)
+    if t == "token_count":
+        return value
+    if t in ("date", "date_nanos"):
+        from .dates import get_formatter
+
+        if isinstance(value, bool):
+            raise EsError(400, "illegal_argument_exception", f"failed to parse date field [{value}]")
+        formatter = get_formatter(f.date_format)
+        return formatter.parse(value if not isinstance(value, float) else value)
+    if t == "boolean":
+        if isinstance(value, bool):
+            return value
+        if value == "true":
+            return True
+        if value in ("false", ""):
+            return False
+        raise EsError(400, "illegal_argument_exception",
+                      f"Failed to parse value [{value}] as only [true] or [false] are allowed.")
+    if t == "ip":
+        try:
+            return str(ipaddress.ip_address(str(value)))
+        except ValueError:
+            raise EsError(400, "illegal_argument_exception",
+                          f"'{value}' is not an IP string literal.") from None
+    if t == "geo_point":
+        return value
+    if t == "binary" or t.endswith("_range") or t in ("rank_feature", "rank_features", "sparse_vector"):
+        return value
+    if t == "alias":
+        raise document_parsing(f"Cannot write to a field alias [{f.path}].")
+    return value
+
+
+def _number(f: Field, value: Any) -> float | int:
+    t = f.type
+    coerce = f.params.get("coerce", True) is not False
+    if isinstance(value, bool):
+        raise EsError(400, "illegal_argument_exception", f"Current token (VALUE_{str(value).upper()}) not numeric")
+    if isinstance(value, str):
+        if not coerce:
+            raise EsError(400, "illegal_argument_exception", "Cannot parse a string value when coerce is false")
+        try:
+            number: float | int = int(value) if re.fullmatch(r"\s*[-+]?\d+\s*", value) else float(value)
+        except ValueError:
+            raise EsError(400, "number_format_exception", f'For input string: "{value}"') from None
+    elif isinstance(value, (int, float)):
+        number = value
+    else:
+        raise EsError(400, "illegal_argument_exception", f"Current token is not numeric: {_show(value)}")
+    if t in INTEGER_RANGES:
+        if isinstance(number, float):
+            if math.isnan(number) or math.isinf(number):
+                raise EsError(400, "illegal_argument_exception", f"[{t}] supports only finite values, but got [{number}]")
+            if not coerce and number != int(number):
+                raise EsError(400, "illegal_argument_exception", f"Value [{number}] has a decimal part")
+            number = int(number)
+        low, high = INTEGER_RANGES[t]
+        if not low <= number <= high:
+            raise EsError(400, "illegal_argument_exception",
+                          f"Value [{number}] is out of range for {'an' if t == 'integer' else 'a'} {t}")
+        return number
+    number = float(number)
+    if math.isnan(number) or math.isinf(number):
+        raise EsError(400, "illegal_argument_exception", f"[{t}] supports only finite values, but got [{number}]")
+    if t == "scaled_float":
+        factor = float(f.params.get("scaling_factor", 1))
+        return round(number * factor) / factor
+    if t == "float":
+        import struct
+
+        return struct.unpack("f", struct.pack("f", number))[0]
+    if t == "half_float":
+        import numpy as np
+
+        return float(np.float16(number))
+    return number
+
+
+def _vector(f: Field, value: Any) -> list[float]:
+    if not isinstance(value, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                               for v in value):
+        raise document_parsing(f"[1:1] failed to parse field [{f.path}] of type [dense_vector]")
+    dims = f.params.get("dims")
+    if dims is not None and len(value) != int(dims):
+        raise document_parsing(
+            f"[1:1] failed to parse field [{f.path}] of type [dense_vector] in document",
+            caused_by=EsError(400, "illegal_argument_exception",
+                              f"The [dense_vector] field [{f.path}] in doc [document with id] has a different "
+                              f"number of dimensions [{len(value)}] than defined in the mapping [{dims}]"))
+    if f.params.get("similarity") == "dot_product" and f.params.get("element_type", "float") == "float":
+        norm = math.sqrt(sum(v * v for v in value))
+        if abs(norm - 1.0) > 1e-3:
+            raise document_parsing(
+                f"[1:1] failed to parse field [{f.path}] of type [dense_vector]",
+                caused_by=EsError(400, "illegal_argument_exception",
+                                  "The [dot_product] similarity can only be used with unit-length vectors."))
+    return [float(v) for v in value]
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+def _stringify(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return repr(value)
+    return str(value)
+
+
+def _flatten_list(items: list) -> list:
+    out: list = []
+    for item in items:
+        if isinstance(item, list):
+            out.extend(_flatten_list(item))
+        else:
+            out.append(item)
+    return out
+
+
+def _flatten(value: Any, prefix: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.extend(_flatten(v, f"{prefix}{k}" if not prefix else f"{prefix}.{k}"))
+    elif isinstance(value, list):
+        for v in value:
+            out.extend(_flatten(v, prefix))
+    elif value is not None:
+        out.append((prefix, value if isinstance(value, str) else _stringify(value)))
+    return out
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _dynamic_value(value: Any) -> str:
+    text = str(value).lower() if not isinstance(value, bool) else ("true" if value else "false")
+    if text not in ("true", "false", "strict", "runtime"):
+        raise mapper_parsing(f"Could not convert [dynamic.dynamic] to boolean; unknown value [{value}]")
+    return text
+
+
+def _unwrap_doc_type(mapping: dict[str, Any]) -> dict[str, Any]:
+    if len(mapping) == 1 and "_doc" in mapping and isinstance(mapping["_doc"], dict):
+        return mapping["_doc"]
+    return mapping
+
+
+def _check_params(name: str, ftype: str, definition: dict) -> None:
+    allowed = TYPE_PARAMS[ftype]
+    for key in definition:
+        if key not in allowed:
+            raise mapper_parsing(f"unknown parameter [{key}] on mapper [{name}] of type [{ftype}]")
+    if ftype == "scaled_float" and "scaling_factor" not in definition:
+        raise mapper_parsing("Field [scaling_factor] is required")
+    for sub, subdef in definition.get("fields", {}).items():
+        if not isinstance(subdef, dict):
+            raise mapper_parsing(f"illegal field [{sub}], only fields can be specified inside fields")
+        subtype = subdef.get("type")
+        if subtype is None:
+            raise mapper_parsing(f"No type specified for field [{sub}]")
+        if subtype not in TYPE_PARAMS or subtype in ("object", "nested"):
+            raise mapper_parsing(f"No handler for type [{subtype}] declared on field [{sub}]")
+        _check_params(sub, subtype, subdef)
+
+
+def _validate_leaf(path: str, ftype: str, definition: dict, analysis: Any) -> None:
+    if analysis is not None:
+        for key in ("analyzer", "search_analyzer", "search_quote_analyzer"):
+            if key in definition and not analysis.has_analyzer(definition[key]):
+                raise mapper_parsing(f"Failed to parse mapping: analyzer [{definition[key]}] has not been "
+                                     f"configured in mappings")
+        if "normalizer" in definition:
+            try:
+                analysis.normalizer(definition["normalizer"])
+            except EsError:
+                raise mapper_parsing(f"normalizer [{definition['normalizer']}] not found for field "
+                                     f"[{path.rsplit('.', 1)[-1]}]") from None
+    if ftype == "dense_vector":
+        dims = definition.get("dims")
+        if dims is not None and (not isinstance(dims, int) or not 1 <= dims <= 4096):
+            raise mapper_parsing(f"The number of dimensions should be in the range [1, 4096] but was [{dims}]")
+        similarity = definition.get("similarity")
+        if similarity is not None and similarity not in ("cosine", "dot_product", "l2_norm", "max_inner_product"):
+            raise mapper_parsing(f"Unknown value [{similarity}] for field [similarity] - accepted values are "
+                                 f"[l2_norm, dot_product, cosine, max_inner_product]")
+    if ftype in ("date", "date_nanos") and "format" in definition:
+        from .dates import get_formatter
+
+        try:
+            get_formatter(definition["format"])
+        except EsError as err:
+            raise mapper_parsing(f"Error parsing [format] on field [{path}]: {err.reason}") from None
+
+
+UPDATABLE = {"ignore_above", "fields", "meta", "copy_to", "search_analyzer", "search_quote_analyzer", "boost",
+             "eager_global_ordinals", "fielddata", "ignore_malformed", "null_value", "dims",
+             "index_options", "similarity", "time_series_metric"}
+
+
+def _merge_leaf(path: str, existing: dict, incoming: dict) -> dict:
+    old_type, new_type = existing.get("type"), incoming.get("type")
+    if old_type != new_type:
+        raise illegal_merge(path, old_type, new_type)
+    merged = copy.deepcopy(existing)
+    for key, value in incoming.items():
+        if key == "fields":
+            fields = merged.setdefault("fields", {})
+            for sub, subdef in value.items():
+                if sub in fields:
+                    fields[sub] = _merge_leaf(f"{path}.{sub}", fields[sub], subdef)
+                else:
+                    fields[sub] = copy.deepcopy(subdef)
+            continue
+        if key in existing and existing[key] != value and key not in UPDATABLE:
+            raise illegal_argument_merge(path, key, existing[key], value)
+        if key not in existing and key not in UPDATABLE and key != "type" and _default_of(key) != value:
+            raise illegal_argument_merge(path, key, _default_of(key), value)
+        merged[key] = value
+    return merged
+
+
+def _default_of(key: str) -> Any:
+    return {"index": True, "doc_values": True, "store": False, "analyzer": "default", "norms": True}.get(key)
+
+
+def illegal_merge(path: str, old: str | None, new: str | None) -> EsError:
+    return EsError(400, "illegal_argument_exception",
+                   f"mapper [{path}] cannot be changed from type [{old}] to [{new}]")
+
+
+def illegal_argument_merge(path: str, key: str, old: Any, new: Any) -> EsError:
+    return EsError(400, "illegal_argument_exception",
+                   f"Mapper for [{path}] conflicts with existing mapper:\n\tCannot update parameter [{key}] "
+                   f"from [{_show(old)}] to [{_show(new)}]")
+
+
+def _sorted_props(node: Any) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key in node:
+            value = node[key]
+            if key in ("properties", "fields") and isinstance(value, dict):
+                out[key] = {k: _sorted_props(value[k]) for k in sorted(value)}
+            else:
+                out[key] = _sorted_props(value) if key not in ("_meta", "meta") else value
+        return out
+    return node
+
+
+_DATE_SHAPE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}")
+
+
+def _looks_like_date(value: str, formats: list[str]) -> bool:
+    if formats == DEFAULT_DYNAMIC_DATE_FORMATS and not _DATE_SHAPE.match(value):
+        return False
+    from .dates import get_formatter
+
+    for fmt in formats:
+        try:
+            get_formatter(fmt).parse(value)
+            return True
+        except EsError:
+            continue
+        except Exception:  # noqa: BLE001 - a detector must never fail indexing
+            continue
+    return False
+
+
+def _detected_type(sample: Any) -> str:
+    if isinstance(sample, bool):
+        return "boolean"
+    if isinstance(sample, int):
+        return "long"
+    if isinstance(sample, float):
+        return "double"
+    if isinstance(sample, dict):
+        return "object"
+    return "string"
+
+
+def _template_matches(tpl: dict, path: str, sample: Any) -> bool:
+    name = path.rsplit(".", 1)[-1]
+    detected = _detected_type(sample)
+    checks = {
+        "match_mapping_type": lambda v: detected in _as_list(v) or "*" in _as_list(v)
+        or (detected == "double" and "float" in _as_list(v)),
+        "unmatch_mapping_type": lambda v: detected not in _as_list(v),
+        "match": lambda v: any(_glob(p, name, tpl.get("match_pattern")) for p in _as_list(v)),
+        "unmatch": lambda v: not any(_glob(p, name, tpl.get("match_pattern")) for p in _as_list(v)),
+        "path_match": lambda v: any(_glob(p, path, None) for p in _as_list(v)),
+        "path_unmatch": lambda v: not any(_glob(p, path, None) for p in _as_list(v)),
+    }
+    return all(check(tpl[key]) for key, check in checks.items() if key in tpl)
+
+
+def _glob(pattern: str, value: str, kind: str | None) -> bool:
+    if kind == "regex":
+        return re.match(pattern, value) is not None
+    return re.fullmatch(re.escape(pattern).replace(r"\*", ".*"), value) is not None
+
+
+def _substitute(node: Any, name: str, detected: str) -> Any:
+    if isinstance(node, dict):
+        return {k: _substitute(v, name, detected) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_substitute(v, name, detected) for v in node]
+    if isinstance(node, str):
+        return node.replace("{name}", name).replace("{dynamic_type}", detected)
+    return node

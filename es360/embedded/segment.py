@@ -1,0 +1,254 @@
+"""In-memory index structures: inverted index with positions, columnar doc values, vectors.
+
+Documents get append-only internal numbers (docnums). An update deletes the old docnum and appends
+a new one, as Lucene does; deleted docnums are masked out at query time and reclaimed by
+`Segment.compact` (the owner rebuilds from stored sources).
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Postings", "InvertedField", "Column", "VectorColumn", "Segment"]
+
+
+class Postings:
+    """One term's postings: docnums, term frequencies and (for text) flat positions."""
+
+    __slots__ = ("docs", "freqs", "positions", "pos_start")
+
+    def __init__(self, with_positions: bool) -> None:
+        self.docs = array("i")
+        self.freqs = array("i")
+        self.positions = array("i") if with_positions else None
+        self.pos_start = array("i") if with_positions else None
+
+    def add(self, doc: int, positions: list[int]) -> None:
+        if self.docs and self.docs[-1] == doc:
+            # same doc again (multi-valued field): positions continue
+            self.freqs[-1] += len(positions)
+            if self.positions is not None:
+                self.positions.extend(positions)
+            return
+        self.docs.append(doc)
+        self.freqs.append(len(positions))
+        if self.positions is not None:
+            self.pos_start.append(len(self.positions))
+            self.positions.extend(positions)
+
+    def doc_array(self) -> np.ndarray:
+        return np.frombuffer(self.docs.tobytes(), dtype=np.int32)
+
+    def freq_array(self) -> np.ndarray:
+        return np.frombuffer(self.freqs.tobytes(), dtype=np.int32)
+
+    def positions_of(self, i: int) -> array:
+        start = self.pos_start[i]
+        return self.positions[start:start + self.freqs[i]]
+
+
+class InvertedField:
+    """The inverted index of one field plus the statistics BM25 needs."""
+
+    __slots__ = ("terms", "lengths", "doc_count", "sum_ttf", "with_positions", "_sorted")
+
+    def __init__(self, with_positions: bool) -> None:
+        self.terms: dict[str, Postings] = {}
+        self.lengths = array("i")  # docnum -> number of tokens (0 = absent); grown lazily
+        self.doc_count = 0
+        self.sum_ttf = 0
+        self.with_positions = with_positions
+        self._sorted: list[str] | None = None
+
+    def add(self, doc: int, tokens: list[tuple[str, int]], length: int) -> None:
+        """Add a document's tokens `(term, position)`; `length` is the token count for norms."""
+        grouped: dict[str, list[int]] = {}
+        for term, pos in tokens:
+            grouped.setdefault(term, []).append(pos)
+        terms = self.terms
+        for term, positions in grouped.items():
+            postings = terms.get(term)
+            if postings is None:
+                postings = terms[term] = Postings(self.with_positions)
+                self._sorted = None
+            postings.add(doc, positions)
+        lengths = self.lengths
+        if len(lengths) <= doc:
+            lengths.extend([0] * (doc + 1 - len(lengths)))
+        if lengths[doc] == 0:
+            self.doc_count += 1
+        lengths[doc] += length
+        self.sum_ttf += length
+
+    def sorted_terms(self) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted(self.terms)
+        return self._sorted
+
+    def length_array(self, size: int) -> np.ndarray:
+        out = np.zeros(size, dtype=np.int32)
+        src = np.frombuffer(self.lengths.tobytes(), dtype=np.int32)
+        out[: len(src)] = src[:size]
+        return out
+
+    @property
+    def avgdl(self) -> float:
+        return self.sum_ttf / self.doc_count if self.doc_count else 1.0
+
+
+class Column:
+    """Doc values of one field as parallel arrays (docnum, value), ordered by docnum.
+
+    Numbers, dates and booleans are stored as float64 (longs beyond 2^53 lose precision, as ES's
+    aggregations do); strings as ordinals into a vocabulary.
+    """
+
+    __slots__ = ("kind", "docs", "values", "vocab", "ord_of", "_cache", "_sorted_ords", "int_values")
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind  # "num" | "str"
+        self.docs = array("i")
+        self.values = array("d") if kind == "num" else array("i")
+        self.int_values: dict[int, int] | None = None  # exact ints beyond 2^53, by position
+        self.vocab: list[str] = []
+        self.ord_of: dict[str, int] = {}
+        self._cache: tuple[int, np.ndarray, np.ndarray] | None = None
+        self._sorted_ords: np.ndarray | None = None
+
+    def add(self, doc: int, value: Any) -> None:
+        self.docs.append(doc)
+        if self.kind == "num":
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+                if self.int_values is None:
+                    self.int_values = {}
+                self.int_values[len(self.values)] = value
+            self.values.append(float(value))
+        else:
+            ordinal = self.ord_of.get(value)
+            if ordinal is None:
+                ordinal = self.ord_of[value] = len(self.vocab)
+                self.vocab.append(value)
+                self._sorted_ords = None
+            self.values.append(ordinal)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums, values-or-ordinals) as numpy arrays, cached until the next write."""
+        n = len(self.docs)
+        if self._cache is None or self._cache[0] != n:
+            docs = np.frombuffer(self.docs.tobytes(), dtype=np.int32)
+            dtype = np.float64 if self.kind == "num" else np.int32
+            values = np.frombuffer(self.values.tobytes(), dtype=dtype)
+            self._cache = (n, docs, values)
+        return self._cache[1], self._cache[2]
+
+    def ord_rank(self) -> np.ndarray:
+        """For string columns: rank of each ordinal in sorted term order."""
+        if self._sorted_ords is None or len(self._sorted_ords) != len(self.vocab):
+            order = sorted(range(len(self.vocab)), key=self.vocab.__getitem__)
+            rank = np.empty(len(order), dtype=np.int32)
+            rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int32)
+            self._sorted_ords = rank
+        return self._sorted_ords
+
+    def values_of(self, doc: int) -> list[Any]:
+        """All values of one doc (slow path: binary search in the docnum array)."""
+        docs, values = self.arrays()
+        lo = int(np.searchsorted(docs, doc, "left"))
+        hi = int(np.searchsorted(docs, doc, "right"))
+        if self.kind == "num":
+            out: list[Any] = []
+            for i in range(lo, hi):
+                exact = self.int_values.get(i) if self.int_values else None
+                out.append(exact if exact is not None else float(values[i]))
+            return out
+        return [self.vocab[int(values[i])] for i in range(lo, hi)]
+
+
+class VectorColumn:
+    """Dense vectors of one field, stacked lazily into a float32 matrix."""
+
+    __slots__ = ("docs", "rows", "_matrix")
+
+    def __init__(self) -> None:
+        self.docs = array("i")
+        self.rows: list[np.ndarray] = []
+        self._matrix: tuple[int, np.ndarray, np.ndarray] | None = None
+
+    def add(self, doc: int, vector: list[float]) -> None:
+        self.docs.append(doc)
+        self.rows.append(np.asarray(vector, dtype=np.float32))
+
+    def matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self.rows)
+        if self._matrix is None or self._matrix[0] != n:
+            mat = np.vstack(self.rows) if self.rows else np.zeros((0, 0), dtype=np.float32)
+            self._matrix = (n, np.frombuffer(self.docs.tobytes(), dtype=np.int32), mat)
+        return self._matrix[1], self._matrix[2]
+
+    def vector_of(self, doc: int) -> np.ndarray | None:
+        docs, _ = self.matrix()
+        i = int(np.searchsorted(docs, doc))
+        if i < len(docs) and docs[i] == doc:
+            return self.rows[i]
+        return None
+
+
+class Segment:
+    """All indexed data of one index: per-docnum metadata and per-field structures."""
+
+    def __init__(self) -> None:
+        self.ids: list[str | None] = []
+        self.live = bytearray()
+        self.root = bytearray()  # 1 for top-level docs, 0 for nested sub-docs
+        self.parent = array("i")  # nested sub-doc -> its root docnum; -1 for roots
+        self.nested_path: dict[int, str] = {}
+        self.inverted: dict[str, InvertedField] = {}
+        self.columns: dict[str, Column] = {}
+        self.vectors: dict[str, VectorColumn] = {}
+        self.present: dict[str, array] = {}  # field -> docnums that have a value (deduped per doc)
+        self.deleted = 0
+        self.generation = 0
+
+    @property
+    def max_doc(self) -> int:
+        return len(self.ids)
+
+    def new_doc(self, doc_id: str | None, parent: int = -1, nested_path: str | None = None) -> int:
+        docnum = len(self.ids)
+        self.ids.append(doc_id)
+        self.live.append(1)
+        self.root.append(1 if parent < 0 and nested_path is None else 0)
+        self.parent.append(parent)
+        if nested_path is not None:
+            self.nested_path[docnum] = nested_path
+        self.generation += 1
+        return docnum
+
+    def mark_present(self, field: str, doc: int) -> None:
+        arr = self.present.get(field)
+        if arr is None:
+            arr = self.present[field] = array("i")
+        if not arr or arr[-1] != doc:
+            arr.append(doc)
+
+    def delete(self, docnum: int) -> None:
+        if self.live[docnum]:
+            self.live[docnum] = 0
+            self.deleted += 1
+            self.generation += 1
+
+    def live_mask(self) -> np.ndarray:
+        return np.frombuffer(bytes(self.live), dtype=np.uint8).astype(bool)
+
+    def root_mask(self) -> np.ndarray:
+        return np.frombuffer(bytes(self.live), dtype=np.uint8).astype(bool) & np.frombuffer(
+            bytes(self.root), dtype=np.uint8).astype(bool)
+
+    def present_docs(self, field: str) -> np.ndarray:
+        arr = self.present.get(field)
+        if arr is None:
+            return np.zeros(0, dtype=np.int32)
+        return np.frombuffer(arr.tobytes(), dtype=np.int32)

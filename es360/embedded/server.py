@@ -1,0 +1,266 @@
+"""The HTTP server: ES wire conventions (product header, compatibility media types, error bodies)."""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import orjson
+
+from . import DEFAULT_PORT
+from .engine import Engine
+from .errors import EsError
+from .rest import MethodNotAllowed, Request, Response, router
+
+MAX_BODY = 100 * 1024 * 1024
+log = logging.getLogger("es360.embedded")
+
+
+def _load_handlers() -> None:
+    from .api import load_all
+
+    load_all()
+
+
+class EngineHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], engine: Engine) -> None:
+        super().__init__(address, _Handler)
+        self.engine = engine
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: EngineHTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        log.debug("%s %s", self.address_string(), format % args)
+
+    def _serve(self) -> None:
+        split = urlsplit(self.path)
+        params = dict(parse_qsl(split.query, keep_blank_values=True))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        length = int(headers.get("content-length") or 0)
+        compat = "compatible-with" in headers.get("accept", "") + headers.get("content-type", "")
+        if length > MAX_BODY:
+            self._drain_and_close()
+            err = EsError(413, "content_too_long_exception",
+                          f"request body is too large: {length} bytes, limit is {MAX_BODY} bytes")
+            self._send(Response(413, err.body()), compat, params, head=False)
+            return
+        try:
+            body = self.rfile.read(length) if length else b""
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+            return
+        if len(body) < length:  # client went away mid-request: apply nothing
+            self.close_connection = True
+            return
+        if headers.get("content-encoding") == "gzip" and body:
+            body = gzip.decompress(body)
+        path = unquote(split.path) if "%2F" not in split.path.upper() else split.path
+        request = Request(self.command, path, params, body, headers)
+        response = dispatch(self.server.engine, request)
+        self._send(response, compat, params, head=self.command == "HEAD")
+
+    def _drain_and_close(self) -> None:
+        self.close_connection = True
+
+    def _send(self, response: Response, compat: bool, params: dict[str, str], head: bool) -> None:
+        body = response.body
+        content_type = response.content_type
+        if body is None:
+            payload = b""
+        elif isinstance(body, (bytes, str)):
+            payload = body.encode() if isinstance(body, str) else body
+            content_type = content_type or "text/plain; charset=UTF-8"
+        else:
+            if params.get("filter_path"):
+                body = filter_path(body, params["filter_path"])
+            option = orjson.OPT_INDENT_2 if params.get("pretty") in ("", "true") else 0
+            payload = orjson.dumps(body, option=option | orjson.OPT_NON_STR_KEYS)
+            if content_type is None:
+                content_type = ("application/vnd.elasticsearch+json;compatible-with=8" if compat
+                                else "application/json")
+        self.send_response(response.status)
+        self.send_header("X-Elastic-Product", "Elasticsearch")
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if not head:
+            self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
+
+
+def dispatch(engine: Engine, request: Request) -> Response:
+    """Route one request and turn results and errors into ES-shaped responses."""
+    try:
+        handler, path_params = router.match(request.method, request.path)
+        request.path_params = path_params
+        with engine.lock:
+            try:
+                result = handler(engine, request)
+                engine.commit()
+            except BaseException:
+                engine.commit()  # writes already applied in memory stay durable and consistent
+                raise
+    except MethodNotAllowed as exc:
+        text = (f"Incorrect HTTP method for uri [{exc.path}] and method [{exc.method}], allowed: "
+                f"[{', '.join(exc.allowed)}]")
+        return Response(405, {"error": text, "status": 405})
+    except EsError as err:
+        if err.type == "no_handler":
+            return Response(400, {"error": err.reason, "status": 400})
+        return Response(err.status, err.body())
+    except Exception as exc:  # noqa: BLE001 - the server must answer, with ES's 500 shape
+        log.exception("internal error on %s %s", request.method, request.path)
+        err = EsError(500, "exception", f"{type(exc).__name__}: {exc}")
+        return Response(500, err.body())
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, tuple):
+        status, body = result
+        return Response(status, body)
+    return Response(200, result)
+
+
+# ---- filter_path ---------------------------------------------------------------------------------
+def filter_path(body: Any, spec: str) -> Any:
+    """Apply ES's `filter_path` response filtering (`a.b`, `*`, `**`, and `-exclusions`)."""
+    includes = [p.split(".") for p in spec.split(",") if p and not p.startswith("-")]
+    excludes = [p[1:].split(".") for p in spec.split(",") if p.startswith("-")]
+    if includes:
+        body = _include(body, includes)
+        if body is None:
+            body = {}
+    if excludes:
+        body = _exclude(body, excludes)
+    return body
+
+
+def _seg_match(pattern: str, key: str) -> bool:
+    if pattern == "*":
+        return True
+    if "*" in pattern:
+        import fnmatch
+
+        return fnmatch.fnmatchcase(key, pattern)
+    return pattern == key
+
+
+def _include(node: Any, paths: list[list[str]]) -> Any:
+    if any(not p for p in paths):
+        return node
+    if isinstance(node, list):
+        items = [_include(item, paths) for item in node]
+        items = [i for i in items if i is not None]
+        return items or None
+    if not isinstance(node, dict):
+        return None
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        rest: list[list[str]] = []
+        for p in paths:
+            if p[0] == "**":
+                rest.append(p)
+                if len(p) > 1 and _seg_match(p[1], key):
+                    rest.append(p[2:])
+            elif _seg_match(p[0], key):
+                rest.append(p[1:])
+        if rest:
+            kept = _include(value, rest)
+            if kept is not None:
+                out[key] = kept
+    return out or None
+
+
+def _exclude(node: Any, paths: list[list[str]]) -> Any:
+    if isinstance(node, list):
+        return [_exclude(item, paths) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        rest = [p[1:] for p in paths if _seg_match(p[0], key)]
+        if any(not r for r in rest):
+            continue
+        out[key] = _exclude(value, rest) if rest else value
+    return out
+
+
+# ---- lifecycle -----------------------------------------------------------------------------------
+@dataclass
+class RunningServer:
+    """An engine serving HTTP in a background thread (tests, auto-start)."""
+
+    url: str
+    port: int
+    engine: Engine
+    httpd: EngineHTTPServer
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.engine.close()
+
+
+def start_server(data_dir: str | Path, port: int = 0) -> RunningServer:
+    """Start an engine on 127.0.0.1 in a background thread; port 0 picks a free port."""
+    _load_handlers()
+    engine = Engine(data_dir)
+    httpd = EngineHTTPServer(("127.0.0.1", port), engine)
+    thread = threading.Thread(target=httpd.serve_forever, name="es360-engine", daemon=True)
+    thread.start()
+    real_port = httpd.server_address[1]
+    return RunningServer(f"http://127.0.0.1:{real_port}", real_port, engine, httpd, thread)
+
+
+class DataDirLocked(RuntimeError):
+    """Another engine already owns the data directory."""
+
+
+def lock_data_dir(data_dir: Path) -> Any:
+    """Take the data dir's exclusive lock (held for the process lifetime); raise if another engine has it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(data_dir / "engine.lock", "a+")  # noqa: SIM115 - kept open to hold the lock
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise DataDirLocked(f"another engine is already running on data dir {data_dir}") from None
+    return handle
+
+
+def serve_forever(data_dir: str | Path, port: int = DEFAULT_PORT) -> None:
+    """Run the engine in the foreground (python -m es360.embedded)."""
+    data = Path(data_dir)
+    lock = lock_data_dir(data)
+    _load_handlers()
+    engine = Engine(data)
+    httpd = EngineHTTPServer(("127.0.0.1", port), engine)
+    info = {"pid": os.getpid(), "port": httpd.server_address[1], "url": f"http://127.0.0.1:{httpd.server_address[1]}"}
+    (data / "engine.json").write_bytes(orjson.dumps(info))
+    try:
+        httpd.serve_forever()
+    finally:
+        httpd.server_close()
+        engine.close()
+        (data / "engine.json").unlink(missing_ok=True)
+        lock.close()
