@@ -1,0 +1,122 @@
+"""The es360 command line: parse, call one service function, render. No logic lives here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from es360 import __version__
+from es360.config import Settings
+from es360.errors import Es360Error
+
+app = typer.Typer(help="es360: a search-centric Customer 360 on Elasticsearch.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+engine_app = typer.Typer(help="Run the embedded Elasticsearch-compatible engine (the default when no "
+                              "ES360_ES_URL is set).", no_args_is_help=True)
+app.add_typer(engine_app, name="engine")
+console = Console()
+err_console = Console(stderr=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+DataOption = Annotated[Path | None, typer.Option("--data", help="Engine data directory (default: $ES360_HOME/engine).")]
+PortOption = Annotated[int | None, typer.Option("--port", help="Port on 127.0.0.1 (default 9260 or $ES360_ENGINE_PORT).")]
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def _emit_json(payload: Any) -> None:
+    sys.stdout.write(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except Es360Error as exc:
+        _fail(str(exc))
+        raise  # unreachable
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        console.print(f"es360 {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
+                                               help="Show the version and exit.")] = False) -> None:
+    """es360 unifies customer data from many systems into Elasticsearch."""
+
+
+def _render_status(status: Any, as_json: bool) -> None:
+    if as_json:
+        _emit_json(status.as_dict())
+        return
+    if not status.running:
+        console.print(f"engine: [yellow]not running[/] (data dir {status.data_dir})")
+        return
+    table = Table(show_header=False, box=None)
+    for key, value in status.as_dict().items():
+        table.add_row(key, str(value))
+    console.print("engine: [green]running[/]")
+    console.print(table)
+
+
+@engine_app.command("start")
+def engine_start(data: DataOption = None, port: PortOption = None, as_json: JsonOption = False) -> None:
+    """Start the engine in the background (no-op if it already runs on this data dir).
+
+    Example: es360 engine start --port 9260
+    """
+    from es360.engine_control import start_engine
+
+    settings = _settings()
+    try:
+        status = start_engine(data or settings.engine_data_dir, port or settings.engine_port)
+    except Es360Error as exc:
+        _fail(str(exc))
+    _render_status(status, as_json)
+
+
+@engine_app.command("stop")
+def engine_stop(data: DataOption = None, as_json: JsonOption = False) -> None:
+    """Stop the engine of a data directory.
+
+    Example: es360 engine stop
+    """
+    from es360.engine_control import stop_engine
+
+    settings = _settings()
+    stopped = stop_engine(data or settings.engine_data_dir)
+    if as_json:
+        _emit_json({"stopped": stopped})
+    else:
+        console.print("engine stopped" if stopped else "engine was not running")
+
+
+@engine_app.command("status")
+def engine_status_cmd(data: DataOption = None, as_json: JsonOption = False) -> None:
+    """Show whether the engine runs, where, and how many indices and documents it holds.
+
+    Example: es360 engine status --json
+    """
+    from es360.engine_control import engine_status
+
+    settings = _settings()
+    status = engine_status(data or settings.engine_data_dir)
+    _render_status(status, as_json)
+    if not status.running:
+        raise typer.Exit(3)
+
+
+if __name__ == "__main__":
+    app()
