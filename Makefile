@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/es360 demo
+	$(BIN)/es360 engine start
+	$(BIN)/es360 engine status
 
 lint: $(STAMP)
 	$(BIN)/ruff check es360 tests benchmarks

@@ -967,6 +967,7 @@ class DateFormatter:
         self.pattern = fmt
         self.locale = locale
         self._parts = [_compile_part(part, fmt) for part in fmt.split("||")]
+        self._iso_first = fmt.split("||")[0] in ("strict_date_optional_time", "date_optional_time")
 
     def __repr__(self) -> str:
         return f"DateFormatter({self.pattern!r})"
@@ -980,6 +981,10 @@ class DateFormatter:
         text = _value_text(value)
         if not text:
             raise illegal_argument("cannot parse empty datetime")
+        if self._iso_first and tz is None and not round_up:
+            fast = _fast_iso(text)
+            if fast is not None:
+                return fast
         zone = _zone(tz)
         details: list[str] = []
         for part in self._parts:
@@ -993,6 +998,36 @@ class DateFormatter:
     def format(self, millis: int, tz: str | None = None) -> str:
         """Print an instant with the first format of the list (as ES does for doc values)."""
         return self._parts[0].format(int(millis), _zone(tz))
+
+
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?"
+                  r"(Z|[+-]\d{2}:\d{2})?")
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _fast_iso(text: str) -> int | None:
+    """Epoch millis of a plain ISO-8601 date-time (the common case at index time), else None."""
+    m = _ISO.fullmatch(text)
+    if m is None:
+        return None
+    year, month, day = int(m[1]), int(m[2]), int(m[3])
+    if not 1 <= month <= 12 or not 1 <= day <= _MONTH_DAYS[month - 1]:
+        return None
+    if month == 2 and day == 29 and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+        return None
+    hour, minute, second = int(m[4] or 0), int(m[5] or 0), int(m[6] or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    millis = int((m[7] or "0").ljust(3, "0")[:3])
+    offset = 0
+    if m[8] and m[8] != "Z":
+        sign = -1 if m[8][0] == "-" else 1
+        oh, om = int(m[8][1:3]), int(m[8][4:6])
+        if oh > 18 or om > 59:
+            return None
+        offset = sign * (oh * 3600 + om * 60) * 1000
+    days = days_from_civil(year, month, day)
+    return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis - offset
 
 
 @functools.lru_cache(maxsize=512)

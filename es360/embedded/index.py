@@ -291,7 +291,7 @@ class Index:
             inv = seg.inverted.get(path)
             if inv is None:
                 inv = seg.inverted[path] = InvertedField(with_positions=False)
-            inv.add(docnum, [(term, 0)], 1)
+            inv.add_term(docnum, term)
         if column:
             col = seg.columns.get(path)
             if col is None:

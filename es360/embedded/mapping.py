@@ -83,6 +83,7 @@ class Field:
     params: dict[str, Any]
     nested_path: str | None = None
     parent_text: str | None = None  # for multi-fields: the parent field path
+    subs: tuple[Field, ...] | None = None  # multi-fields, resolved once per mapping version
 
     @property
     def indexed(self) -> bool:
@@ -233,10 +234,11 @@ class Mapping:
                 self.objects[path] = ftype
                 self._walk(definition.get("properties", {}), path + ".", path if ftype == "nested" else nested)
                 continue
-            self.fields[path] = Field(path, ftype, definition, nested)
-            for sub, subdef in definition.get("fields", {}).items():
-                self.fields[f"{path}.{sub}"] = Field(f"{path}.{sub}", subdef.get("type", "object"), subdef,
-                                                     nested, parent_text=path)
+            subs = tuple(Field(f"{path}.{sub}", subdef.get("type", "object"), subdef, nested, parent_text=path)
+                         for sub, subdef in definition.get("fields", {}).items())
+            self.fields[path] = Field(path, ftype, definition, nested, subs=subs)
+            for sub_field in subs:
+                self.fields[sub_field.path] = sub_field
             if ftype == "search_as_you_type":
                 shingles = int(definition.get("max_shingle_size", 3))
                 for n in range(2, shingles + 1):
@@ -353,55 +355,67 @@ class _DocParser:
         self._leaf(field_obj, value, doc)
 
     def _leaf(self, f: Field, value: Any, doc: ParsedDoc) -> None:
-        if f.type == "flattened":
+        ftype = f.type
+        if ftype == "flattened":
             for sub_path, leaf in _flatten(value, ""):
                 doc.add(f.path, leaf)
                 doc.add(f"{f.path}.{sub_path}", leaf)
             return
-        if f.type == "dense_vector":
+        if ftype == "dense_vector":
             doc.add(f.path, _vector(f, value))
             return
-        items = value if isinstance(value, list) else [value]
-        for item in _flatten_list(items):
+        items = _flatten_list(value) if isinstance(value, list) else (value,)
+        subs = f.subs if f.subs is not None else _subfields(f)
+        copy_to = f.params.get("copy_to")
+        plain_string = ftype in TEXT_LIKE or (ftype == "keyword" and "ignore_above" not in f.params)
+        for item in items:
             if item is None:
                 if "null_value" not in f.params:
                     continue
                 item = f.params["null_value"]
-            if isinstance(item, dict) and f.type not in ("geo_point",) and not f.type.endswith("_range"):
-                raise document_parsing(f"[1:1] failed to parse field [{f.path}] of type [{f.type}] in document. "
-                                       f"Preview of field's value: '{_show(item)}'",
-                                       caused_by=EsError(400, "illegal_state_exception",
-                                                         "Can't get text on a START_OBJECT at 1:1"))
-            try:
-                converted = convert_value(f, item)
-            except EsError as err:
-                if f.params.get("ignore_malformed"):
-                    doc.ignored.append(f.path)
+            if plain_string and type(item) is str:
+                converted: Any = item
+            else:
+                converted = self._convert(f, item, doc)
+                if converted is None:
                     continue
-                raise document_parsing(
-                    f"[1:1] failed to parse field [{f.path}] of type [{f.type}] in document with id. "
-                    f"Preview of field's value: '{_show(item)}'", caused_by=err) from None
-            if converted is None:
-                doc.ignored.append(f.path)
-                continue
             doc.add(f.path, converted)
-            for sub, subdef in f.params.get("fields", {}).items():
-                sub_field = self.mapping.fields.get(f"{f.path}.{sub}") or Field(f"{f.path}.{sub}",
-                                                                                  subdef.get("type"), subdef)
+            for sub in subs:
                 try:
-                    sub_value = convert_value(sub_field, item)
+                    sub_value = item if type(item) is str and sub.type in TEXT_LIKE else convert_value(sub, item)
                 except EsError:
-                    if sub_field.params.get("ignore_malformed", True):
+                    if sub.params.get("ignore_malformed", True):
                         continue
                     raise
                 if sub_value is not None:
-                    doc.add(sub_field.path, sub_value)
-            for target in _as_list(f.params.get("copy_to")):
-                target_field = self.mapping.fields.get(target)
-                if target_field is not None:
-                    copied = convert_value(target_field, item)
-                    if copied is not None:
-                        doc.add(target, copied)
+                    doc.add(sub.path, sub_value)
+            if copy_to:
+                for target in _as_list(copy_to):
+                    target_field = self.mapping.fields.get(target)
+                    if target_field is not None:
+                        copied = convert_value(target_field, item)
+                        if copied is not None:
+                            doc.add(target, copied)
+
+    def _convert(self, f: Field, item: Any, doc: ParsedDoc) -> Any:
+        """Convert one value, recording ignored (malformed or too long) values; None = skip it."""
+        if isinstance(item, dict) and f.type != "geo_point" and not f.type.endswith("_range"):
+            raise document_parsing(f"[1:1] failed to parse field [{f.path}] of type [{f.type}] in document. "
+                                   f"Preview of field's value: '{_show(item)}'",
+                                   caused_by=EsError(400, "illegal_state_exception",
+                                                     "Can't get text on a START_OBJECT at 1:1"))
+        try:
+            converted = convert_value(f, item)
+        except EsError as err:
+            if f.params.get("ignore_malformed"):
+                doc.ignored.append(f.path)
+                return None
+            raise document_parsing(
+                f"[1:1] failed to parse field [{f.path}] of type [{f.type}] in document with id. "
+                f"Preview of field's value: '{_show(item)}'", caused_by=err) from None
+        if converted is None:
+            doc.ignored.append(f.path)
+        return converted
 
     def _dynamic_definition(self, path: str, value: Any, dynamic: str) -> dict | None:
         if value is None or (isinstance(value, list) and all(v is None for v in value)):
@@ -617,6 +631,11 @@ def _stringify(value: Any) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return repr(value)
     return str(value)
+
+
+def _subfields(f: Field) -> tuple[Field, ...]:
+    return tuple(Field(f"{f.path}.{sub}", subdef.get("type"), subdef, f.nested_path, parent_text=f.path)
+                 for sub, subdef in f.params.get("fields", {}).items())
 
 
 def _flatten_list(items: list) -> list:

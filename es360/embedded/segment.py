@@ -83,6 +83,21 @@ class InvertedField:
         lengths[doc] += length
         self.sum_ttf += length
 
+    def add_term(self, doc: int, term: str) -> None:
+        """Fast path for untokenized values (keywords): one term at position 0."""
+        postings = self.terms.get(term)
+        if postings is None:
+            postings = self.terms[term] = Postings(self.with_positions)
+            self._sorted = None
+        postings.add(doc, [0])
+        lengths = self.lengths
+        if len(lengths) <= doc:
+            lengths.extend([0] * (doc + 1 - len(lengths)))
+        if lengths[doc] == 0:
+            self.doc_count += 1
+        lengths[doc] += 1
+        self.sum_ttf += 1
+
     def sorted_terms(self) -> list[str]:
         if self._sorted is None:
             self._sorted = sorted(self.terms)
