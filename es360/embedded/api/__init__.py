@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ["cluster", "indices", "documents", "bulk", "search"]
+MODULES = ["cluster", "indices", "documents", "bulk", "search", "reindex", "enrich"]
 _loaded = False
 
 
