@@ -30,6 +30,22 @@ def _load_handlers() -> None:
     load_all()
 
 
+def install_services(engine: Engine) -> None:
+    """Start the engine's background services (continuous transforms resume here after a restart)."""
+    from .transforms import service as transforms
+
+    transforms(engine)
+
+
+def shutdown(engine: Engine) -> None:
+    """Stop background services, then close storage."""
+    for extension in list(engine.extensions.values()):
+        closer = getattr(extension, "close", None)
+        if callable(closer):
+            closer()
+    engine.close()
+
+
 class EngineHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -218,13 +234,15 @@ class RunningServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-        self.engine.close()
+        with self.engine.lock:
+            shutdown(self.engine)
 
 
 def start_server(data_dir: str | Path, port: int = 0) -> RunningServer:
     """Start an engine on 127.0.0.1 in a background thread; port 0 picks a free port."""
     _load_handlers()
     engine = Engine(data_dir)
+    install_services(engine)
     httpd = EngineHTTPServer(("127.0.0.1", port), engine)
     thread = threading.Thread(target=httpd.serve_forever, name="es360-engine", daemon=True)
     thread.start()
@@ -254,6 +272,7 @@ def serve_forever(data_dir: str | Path, port: int = DEFAULT_PORT) -> None:
     lock = lock_data_dir(data)
     _load_handlers()
     engine = Engine(data)
+    install_services(engine)
     httpd = EngineHTTPServer(("127.0.0.1", port), engine)
     info = {"pid": os.getpid(), "port": httpd.server_address[1], "url": f"http://127.0.0.1:{httpd.server_address[1]}"}
     (data / "engine.json").write_bytes(orjson.dumps(info))
@@ -261,6 +280,7 @@ def serve_forever(data_dir: str | Path, port: int = DEFAULT_PORT) -> None:
         httpd.serve_forever()
     finally:
         httpd.server_close()
-        engine.close()
+        with engine.lock:
+            shutdown(engine)
         (data / "engine.json").unlink(missing_ok=True)
         lock.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ["cluster", "indices", "documents", "bulk", "search", "reindex", "enrich"]
+MODULES = ["cluster", "indices", "documents", "bulk", "search", "reindex", "enrich", "transforms"]
 _loaded = False
 
 
