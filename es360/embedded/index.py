@@ -49,7 +49,9 @@ class Index:
         self.tombstones: dict[str, tuple[int, int]] = {}
         self.max_seq_no = -1
         self.primary_term = 1
-        self.stats = {"index_total": 0, "delete_total": 0, "query_total": 0}
+        self.stats = {"index_total": 0, "delete_total": 0, "query_total": 0, "noop_update_total": 0}
+        self.dirty = False
+        self.last_refresh = time.monotonic()
 
     # ---- metadata ---------------------------------------------------------------------------
     def meta(self) -> dict[str, Any]:
@@ -99,6 +101,30 @@ class Index:
     def doc_count(self) -> int:
         return len(self.docs)
 
+    # ---- near real time -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Make all writes visible to search, as an ES refresh does (compacting first if worthwhile)."""
+        self.maybe_compact()
+        self.segment.refresh()
+        self.dirty = False
+        self.last_refresh = time.monotonic()
+
+    def refresh_interval_s(self) -> float | None:
+        """Seconds between automatic refreshes (`index.refresh_interval`, default 1s); None = never."""
+        from .dates import parse_time_value
+
+        value = self.setting("refresh_interval", "1s")
+        if str(value) == "-1":
+            return None
+        return parse_time_value(str(value), "index.refresh_interval") / 1000
+
+    def get_visible(self, doc_id: str) -> DocState | None:
+        """The document as search sees it (realtime=false reads): None if not refreshed yet."""
+        state = self.docs.get(doc_id)
+        if state is None or not self.segment.is_visible(state.docnum):
+            return None
+        return state
+
     # ---- documents --------------------------------------------------------------------------
     def get(self, doc_id: str) -> DocState | None:
         return self.docs.get(doc_id)
@@ -133,6 +159,7 @@ class Index:
             self._remove(existing)
         self.max_seq_no += 1
         docnum = self._add(doc_id, parsed, raw)
+        self.dirty = True
         state = DocState(docnum, self.max_seq_no, new_version, self.primary_term, routing)
         self.docs[doc_id] = state
         self.tombstones.pop(doc_id, None)
@@ -221,7 +248,7 @@ class Index:
         while child >= 0 and seg.parent[child] == state.docnum:
             seg.delete(child)
             child -= 1
-        self.sources[state.docnum] = None
+        self.dirty = True  # the source stays until compaction: search may still see this version
 
     def _add(self, doc_id: str, parsed: ParsedDoc, raw: bytes) -> int:
         seg = self.segment
@@ -375,6 +402,7 @@ class Index:
             raw = old_sources[state.docnum]
             parsed, _ = self.mapping.parse_document(orjson.loads(raw))
             state.docnum = self._add(doc_id, parsed, raw)
+        self.segment.refresh()
 
     def maybe_compact(self) -> None:
         seg = self.segment

@@ -226,6 +226,7 @@ class Segment:
         self.present: dict[str, array] = {}  # field -> docnums that have a value (deduped per doc)
         self.deleted = 0
         self.generation = 0
+        self.visible_live = b""  # live flags as of the last refresh: what search sees (near real time)
 
     @property
     def max_doc(self) -> int:
@@ -255,12 +256,27 @@ class Segment:
             self.deleted += 1
             self.generation += 1
 
+    def refresh(self) -> None:
+        """Make every write so far visible to search (a Lucene refresh)."""
+        self.visible_live = bytes(self.live)
+
+    def is_visible(self, docnum: int) -> bool:
+        return docnum < len(self.visible_live) and self.visible_live[docnum] == 1
+
     def live_mask(self) -> np.ndarray:
+        """Docs visible to search: live as of the last refresh, padded to the current max_doc."""
+        mask = np.zeros(len(self.ids), dtype=bool)
+        visible = np.frombuffer(self.visible_live, dtype=np.uint8).astype(bool)
+        mask[: len(visible)] = visible
+        return mask
+
+    def realtime_live_mask(self) -> np.ndarray:
+        """Docs live right now, refreshed or not (for real-time reads)."""
         return np.frombuffer(bytes(self.live), dtype=np.uint8).astype(bool)
 
     def root_mask(self) -> np.ndarray:
-        return np.frombuffer(bytes(self.live), dtype=np.uint8).astype(bool) & np.frombuffer(
-            bytes(self.root), dtype=np.uint8).astype(bool)
+        """Top-level docs visible to search."""
+        return self.live_mask() & np.frombuffer(bytes(self.root), dtype=np.uint8).astype(bool)
 
     def present_docs(self, field: str) -> np.ndarray:
         arr = self.present.get(field)

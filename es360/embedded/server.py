@@ -31,10 +31,44 @@ def _load_handlers() -> None:
 
 
 def install_services(engine: Engine) -> None:
-    """Start the engine's background services (continuous transforms resume here after a restart)."""
+    """Start the engine's background services: periodic refresh, and transforms (which resume here)."""
     from .transforms import service as transforms
 
+    for index in engine.indices.values():
+        index.refresh()  # recovered data is searchable at start, as after an ES restart
+    engine.extensions["refresher"] = Refresher(engine)
     transforms(engine)
+
+
+class Refresher:
+    """Refreshes indices with unrefreshed writes every `index.refresh_interval` (default 1s)."""
+
+    TICK_S = 0.1
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="es360-refresher", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        import time
+
+        while not self._stop.wait(self.TICK_S):
+            with self.engine.lock:
+                now = time.monotonic()
+                for index in list(self.engine.indices.values()):
+                    if not index.dirty:
+                        continue
+                    try:
+                        interval = index.refresh_interval_s()
+                    except EsError:
+                        interval = 1.0
+                    if interval is not None and now - index.last_refresh >= interval:
+                        index.refresh()
+
+    def close(self) -> None:
+        self._stop.set()
 
 
 def shutdown(engine: Engine) -> None:

@@ -593,6 +593,10 @@ class TransformService:
                 state.stats["documents_indexed"] += 1
             except EsError:
                 state.stats["index_failures"] += 1
+        target = self.engine.indices.get(dest) or (
+            self.engine.write_index(dest, auto_create=False) if dest in self.engine.alias_names() else None)
+        if target is not None:
+            target.refresh()  # as ES, a checkpoint's results are searchable when it completes
         state.stats["documents_processed"] += len(docs)
         state.stats["pages_processed"] += 1
         state.stats["index_total"] += 1

@@ -54,7 +54,7 @@ def test_update_and_delete_by_query(es: Elasticsearch, people: str) -> None:
 
 
 def test_delete_by_query_as_a_task(es: Elasticsearch, people: str) -> None:
-    started = es.delete_by_query(index=people, query={"match_all": {}}, wait_for_completion=False)
+    started = es.delete_by_query(index=people, query={"match_all": {}}, wait_for_completion=False, refresh=True)
     task_id = started["task"]
     for _ in range(100):
         status = es.tasks.get(task_id=task_id)

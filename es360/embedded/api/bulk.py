@@ -10,7 +10,7 @@ import orjson
 from ..engine import Engine
 from ..errors import EsError, illegal_argument
 from ..rest import Request, parse_json, route
-from .documents import apply_update, index_document, write_options
+from .documents import apply_refresh, apply_update, index_document, write_options
 
 ACTIONS = ("index", "create", "update", "delete")
 META_KEYS = {"_index", "_id", "routing", "_routing", "if_seq_no", "if_primary_term", "version", "version_type",
@@ -150,8 +150,11 @@ def bulk(engine: Engine, req: Request) -> dict[str, Any]:
                 "routing": req.param("routing"), "require_alias": req.flag("require_alias")}
     results = [execute_item(engine, action, meta, source, defaults) for action, meta, source in items]
     errors = any("error" in next(iter(r.values())) for r in results)
-    for idx in {engine.indices[n] for n in _touched(results) if n in engine.indices}:
-        idx.maybe_compact()
+    forced = apply_refresh(engine, req, _touched(results))
+    for result in results:
+        item = next(iter(result.values()))
+        if forced and "error" not in item:
+            item["forced_refresh"] = True
     return {"errors": errors, "took": int((time.perf_counter() - start) * 1000), "items": results}
 
 

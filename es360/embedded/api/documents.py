@@ -83,7 +83,12 @@ def get_response(index: Index, doc_id: str, req_params: dict[str, Any] | None = 
                  source_spec: Any = None) -> tuple[bool, dict[str, Any]]:
     """The body of GET /{index}/_doc/{id} (found flag, body)."""
     params = req_params or {}
-    state = index.get(doc_id)
+    if params.get("refresh") in ("", "true"):
+        index.refresh()
+    realtime = params.get("realtime") not in ("false",)
+    state = index.get(doc_id) if realtime else index.get_visible(doc_id)
+    if state is not None and params.get("routing") != state.routing and _routed_shards(index) > 1:
+        state = None  # another routing value targets another shard, where this id does not exist
     if state is None:
         return False, {"_index": index.name, "_id": doc_id, "found": False}
     out: dict[str, Any] = {"_index": index.name, "_id": doc_id, "_version": state.version,
@@ -101,6 +106,13 @@ def get_response(index: Index, doc_id: str, req_params: dict[str, Any] | None = 
     return True, out
 
 
+def _routed_shards(index: Index) -> int:
+    try:
+        return int(index.setting("number_of_shards", "1"))
+    except ValueError:
+        return 1
+
+
 def single_index(engine: Engine, name: str) -> Index:
     """Resolve a read to exactly one index (an alias must point to one index)."""
     targets = engine.resolve(name)
@@ -113,8 +125,22 @@ def single_index(engine: Engine, name: str) -> Index:
     return targets[0].index
 
 
-def refresh_extra(req: Request, result: dict[str, Any]) -> dict[str, Any]:
-    if req.param("refresh") in ("", "true"):
+def apply_refresh(engine: Engine, req: Request, index_names: set[str]) -> bool:
+    """Honour `?refresh=true|wait_for` on a write: refresh the written indices. True if forced."""
+    mode = req.param("refresh")
+    if mode not in ("", "true", "wait_for"):
+        if mode not in (None, "false"):
+            raise illegal_argument(f"Unknown value for refresh: [{mode}].")
+        return False
+    for name in index_names:
+        index = engine.indices.get(name)
+        if index is not None:
+            index.refresh()
+    return mode in ("", "true")
+
+
+def refresh_extra(engine: Engine, req: Request, result: dict[str, Any]) -> dict[str, Any]:
+    if apply_refresh(engine, req, {result["_index"]}):
         result["forced_refresh"] = True
     return result
 
@@ -128,7 +154,7 @@ def put_doc(engine: Engine, req: Request) -> Response:
     status, result = index_document(engine, req.path_params["index"], req.path_params["id"], req.json(True),
                                     op_type=op_type, options=write_options(req.params),
                                     pipeline=req.param("pipeline"), require_alias=req.flag("require_alias"))
-    return Response(status, refresh_extra(req, result), headers=_location(result) if status == 201 else {})
+    return Response(status, refresh_extra(engine, req, result), headers=_location(result) if status == 201 else {})
 
 
 @route("POST", "/{index}/_doc")
@@ -136,7 +162,7 @@ def post_doc(engine: Engine, req: Request) -> Response:
     status, result = index_document(engine, req.path_params["index"], None, req.json(True),
                                     op_type=req.param("op_type") or "create", options=write_options(req.params),
                                     pipeline=req.param("pipeline"), require_alias=req.flag("require_alias"))
-    return Response(status, refresh_extra(req, result), headers=_location(result))
+    return Response(status, refresh_extra(engine, req, result), headers=_location(result))
 
 
 def _location(result: dict[str, Any]) -> dict[str, str]:
@@ -180,7 +206,7 @@ def delete_doc(engine: Engine, req: Request) -> Response:
     options = write_options(req.params)
     options.pop("routing", None)
     result = index.delete_doc(req.path_params["id"], **options)
-    return Response(404 if result["result"] == "not_found" else 200, refresh_extra(req, result))
+    return Response(404 if result["result"] == "not_found" else 200, refresh_extra(engine, req, result))
 
 
 def apply_update(engine: Engine, index_name: str, doc_id: str, body: dict[str, Any],
@@ -278,7 +304,7 @@ def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 def update_doc(engine: Engine, req: Request) -> Response:
     status, result = apply_update(engine, req.path_params["index"], req.path_params["id"], req.json_object(True),
                                   req.params)
-    return Response(status, refresh_extra(req, result))
+    return Response(status, refresh_extra(engine, req, result))
 
 
 @route("GET,POST", "/_mget", "/{index}/_mget")

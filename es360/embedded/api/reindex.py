@@ -164,15 +164,24 @@ def _max_docs(body: dict[str, Any], req: Request) -> int | None:
     return value
 
 
-def _respond(engine: Engine, req: Request, action: str, description: str, job: Job, apply: Any) -> Any:
-    refresh = req.params.get("refresh") in ("", "true")
+def _respond(engine: Engine, req: Request, action: str, description: str, job: Job, apply: Any,
+             written: Any) -> Any:
+    """Run the job now, or as a task; `written()` names the indices to refresh afterwards."""
+    refresh = req.params.get("refresh") in ("", "true", "wait_for")
+
+    def run(task: Task | None) -> dict[str, Any]:
+        result = job.run(apply, task)
+        if refresh:
+            with engine.lock:
+                for name in written():
+                    if name in engine.indices:
+                        engine.indices[name].refresh()
+        return result
+
     if req.params.get("wait_for_completion", "true") == "false":
-        task = tasks_of(engine).start(action, description, lambda t: job.run(apply, t))
+        task = tasks_of(engine).start(action, description, run)
         return {"task": task.task_id}
-    result = job.run(apply)
-    if refresh:
-        result["refreshed"] = True
-    return result
+    return run(None)
 
 
 def _targets(engine: Engine, req: Request, names: Any) -> list[Target]:
@@ -220,7 +229,8 @@ def update_by_query(engine: Engine, req: Request) -> Any:
         job.stats.updated += 1
 
     return _respond(engine, req, "indices:data/write/update/byquery",
-                    f"update-by-query [{req.path_params['index']}]", job, apply)
+                    f"update-by-query [{req.path_params['index']}]", job, apply,
+                    lambda: {i.index.name for i in items})
 
 
 @route("POST", "/{index}/_delete_by_query")
@@ -242,7 +252,8 @@ def delete_by_query(engine: Engine, req: Request) -> Any:
         job.stats.deleted += 1
 
     return _respond(engine, req, "indices:data/write/delete/byquery",
-                    f"delete-by-query [{req.path_params['index']}]", job, apply)
+                    f"delete-by-query [{req.path_params['index']}]", job, apply,
+                    lambda: {i.index.name for i in items})
 
 
 # ---- reindex -------------------------------------------------------------------------------------------
@@ -313,7 +324,7 @@ def reindex(engine: Engine, req: Request) -> Any:
             job.stats.updated += 1
 
     return _respond(engine, req, "indices:data/write/reindex", f"reindex from {source['index']} to {dest_name}",
-                    job, apply)
+                    job, apply, lambda: {_resolve_write_name(engine, dest_name)})
 
 
 def _resolve_write_name(engine: Engine, name: str) -> str:
