@@ -112,3 +112,17 @@ def search_phase_failure(cause: EsError) -> EsError:
         caused_by=cause,
     )
     return err
+
+
+def did_you_mean(name: str, candidates: set[str] | list[str]) -> str:
+    """ES's ` did you mean [x]?` suffix for an unknown field, or "" when nothing is close."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import JaroWinkler
+
+    matches = [m for m, score, _ in process.extract(name, sorted(candidates), scorer=JaroWinkler.similarity,
+                                                    limit=None) if score >= 0.7]
+    if not matches:
+        return ""
+    if len(matches) == 1:
+        return f" did you mean [{matches[0]}]?"
+    return f" did you mean any of {matches}?".replace("'", "")

@@ -71,6 +71,7 @@ TYPE_PARAMS["scaled_float"] = TYPE_PARAMS["scaled_float"] | {"scaling_factor"}
 DEFAULT_DATE_FORMAT = "strict_date_optional_time||epoch_millis"
 DEFAULT_DYNAMIC_DATE_FORMATS = ["strict_date_optional_time", "yyyy/MM/dd HH:mm:ss Z||yyyy/MM/dd Z"]
 TEXT_LIKE = {"text", "match_only_text", "search_as_you_type"}
+DATE_NANOS_MAX_MILLIS = 9_223_372_036_854  # 2262-04-11T23:47:16.854Z, the last instant a long of nanos holds
 KEYWORD_LIKE = {"keyword", "constant_keyword", "wildcard", "version", "flattened"}
 
 
@@ -532,8 +533,12 @@ def convert_value(f: Field, value: Any) -> Any:
 
         if isinstance(value, bool):
             raise EsError(400, "illegal_argument_exception", f"failed to parse date field [{value}]")
-        formatter = get_formatter(f.date_format)
-        return formatter.parse(value if not isinstance(value, float) else value)
+        millis = get_formatter(f.date_format).parse(value)
+        if t == "date_nanos" and not 0 <= millis <= DATE_NANOS_MAX_MILLIS:
+            raise EsError(400, "illegal_argument_exception",
+                          f"date[{value}] is {'before the epoch in 1970' if millis < 0 else 'after 2262-04-11T23:47:16.854775807'}"
+                          f" and cannot be stored in nanosecond resolution")
+        return millis
     if t == "boolean":
         if isinstance(value, bool):
             return value

@@ -39,6 +39,9 @@ def parse_bulk(body: bytes) -> list[tuple[str, dict[str, Any], Any]]:
         except orjson.JSONDecodeError:
             raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected START_OBJECT or "
                                    f"END_OBJECT but found [VALUE_STRING]") from None
+        if action_obj == {}:
+            raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected FIELD_NAME but found "
+                                   f"[END_OBJECT]")
         if not isinstance(action_obj, dict) or len(action_obj) != 1:
             raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected a simple value for "
                                    f"field [{next(iter(action_obj), '')}] but found [START_OBJECT]"
@@ -115,8 +118,9 @@ def execute_item(engine: Engine, action: str, meta: dict[str, Any], source: Any,
                 raise illegal_argument("Malformed update request body")
             retries = int(meta.get("retry_on_conflict", 0))
             params = {k: v for k, v in meta.items() if k in ("if_seq_no", "if_primary_term", "routing")}
-            if "_source" in meta:
-                params["_source"] = meta["_source"]
+            for key in ("_source", "_source_includes", "_source_excludes"):
+                if meta.get(key, defaults.get(key)) is not None:
+                    params[key] = meta.get(key, defaults.get(key))
             for attempt in range(retries + 1):
                 try:
                     status, result = apply_update(engine, index_name, doc_id, source, params)
@@ -147,7 +151,9 @@ def bulk(engine: Engine, req: Request) -> dict[str, Any]:
     if not items:
         raise EsError(400, "action_request_validation_exception", "Validation Failed: 1: no requests added;")
     defaults = {"index": req.path_params.get("index"), "pipeline": req.param("pipeline"),
-                "routing": req.param("routing"), "require_alias": req.flag("require_alias")}
+                "routing": req.param("routing"), "require_alias": req.flag("require_alias"),
+                "_source": req.param("_source"), "_source_includes": req.param("_source_includes"),
+                "_source_excludes": req.param("_source_excludes")}
     results = [execute_item(engine, action, meta, source, defaults) for action, meta, source in items]
     errors = any("error" in next(iter(r.values())) for r in results)
     forced = apply_refresh(engine, req, _touched(results))

@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from ..engine import Engine
-from ..errors import EsError, action_request_validation, illegal_argument, index_not_found
+from ..errors import EsError, action_request_validation, did_you_mean, illegal_argument, index_not_found
 from ..index import Index
 from ..rest import Request, Response, route
 from ..source_filter import filter_source, parse_source_param
@@ -57,7 +57,7 @@ def index_document(engine: Engine, index_name: str, doc_id: str | None, source: 
         raise action_request_validation([f"id [{doc_id}] is too long, must be no longer than 512 bytes but was: "
                                          f"{len(doc_id.encode())}"])
     if doc_id == "":
-        raise action_request_validation(["if _id is specified it must not be empty"])
+        raise illegal_argument("if _id is specified it must not be empty")
     if not isinstance(source, dict):
         raise EsError(400, "mapper_parsing_exception", "failed to parse, document is empty" if source is None
                       else "failed to parse")
@@ -215,7 +215,8 @@ def apply_update(engine: Engine, index_name: str, doc_id: str, body: dict[str, A
     allowed = {"doc", "upsert", "doc_as_upsert", "script", "scripted_upsert", "detect_noop", "_source", "lang"}
     for key in body:
         if key not in allowed:
-            raise EsError(400, "x_content_parse_exception", f"[1:2] [UpdateRequest] unknown field [{key}]")
+            raise EsError(400, "x_content_parse_exception",
+                          f"[1:2] [UpdateRequest] unknown field [{key}]{did_you_mean(key, allowed)}")
     if "doc" in body and "script" in body:
         raise action_request_validation(["can't provide both script and doc"])
     if "doc" not in body and "script" not in body:
@@ -243,11 +244,15 @@ def apply_update(engine: Engine, index_name: str, doc_id: str, body: dict[str, A
         status, result = index_document(engine, index.name, doc_id, source, op_type="create",
                                         options={k: v for k, v in options.items() if k == "routing"})
         return status, _with_get(index, result, body, params)
+    if cc and (cc.get("if_seq_no") != state.seq_no or cc.get("if_primary_term", state.primary_term)
+               != state.primary_term):
+        index._check_concurrency(doc_id, state, "index", cc.get("if_seq_no"), cc.get("if_primary_term"), None, None)
     current = index.source(state)
     if "script" in body:
         updated = run_update_script(engine, index, doc_id, copy.deepcopy(current), body["script"], insert=False,
                                     state=state)
         if updated is None:
+            index.stats["noop_update_total"] += 1
             return 200, _noop(index, doc_id, state)
         if updated == "delete":
             result = index.delete_doc(doc_id, **cc)
@@ -255,6 +260,7 @@ def apply_update(engine: Engine, index_name: str, doc_id: str, body: dict[str, A
     else:
         updated = deep_merge(copy.deepcopy(current), body["doc"])
         if body.get("detect_noop", True) and updated == current:
+            index.stats["noop_update_total"] += 1
             return 200, _with_get(index, _noop(index, doc_id, state), body, params)
     status, result = index_document(engine, index.name, doc_id, updated, options={**cc})
     return 200, _with_get(index, result, body, params)
