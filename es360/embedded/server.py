@@ -147,7 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
         if content_type:
             self.send_header("Content-Type", content_type)
         for key, value in response.headers.items():
-            self.send_header(key, value)
+            self.send_header(key, value.encode("utf-8").decode("latin-1"))  # never drop the connection
         self.send_header("Content-Length", str(len(payload)))
         if self.close_connection:
             self.send_header("Connection", "close")

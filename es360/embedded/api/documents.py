@@ -166,7 +166,9 @@ def post_doc(engine: Engine, req: Request) -> Response:
 
 
 def _location(result: dict[str, Any]) -> dict[str, str]:
-    return {"Location": f"/{result['_index']}/_doc/{result['_id']}"}
+    from urllib.parse import quote
+
+    return {"Location": f"/{quote(result['_index'], safe='')}/_doc/{quote(result['_id'], safe='')}"}
 
 
 @route("GET,HEAD", "/{index}/_doc/{id}")
