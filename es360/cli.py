@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from es360 import __version__
@@ -29,7 +30,7 @@ PortOption = Annotated[int | None, typer.Option("--port", help="Port on 127.0.0.
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(1)
 
 
@@ -116,6 +117,46 @@ def engine_status_cmd(data: DataOption = None, as_json: JsonOption = False) -> N
     _render_status(status, as_json)
     if not status.running:
         raise typer.Exit(3)
+
+
+def _client(settings: Settings) -> Any:
+    from es360.config import connect
+
+    try:
+        return connect(settings)
+    except Es360Error as exc:
+        _fail(str(exc))
+
+
+@app.command("setup")
+def setup_cmd(
+    check: Annotated[bool, typer.Option("--check", help="Only report drift between the cluster and the repo's "
+                                                        "assets; change nothing (exit 1 on drift).")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Install or upgrade es360's templates, indices (behind aliases), enrich policy, pipelines and transforms.
+
+    Idempotent: running it again changes nothing. Examples: es360 setup; es360 setup --check
+    """
+    from es360.setup import has_drift, run_setup
+
+    settings = _settings()
+    es = _client(settings)
+    try:
+        items = run_setup(es, settings.prefix, check=check)
+    except Es360Error as exc:
+        _fail(str(exc))
+    if as_json:
+        _emit_json([i.as_dict() for i in items])
+    else:
+        table = Table("kind", "name", "action", "detail")
+        colours = {"created": "green", "updated": "cyan", "unchanged": "dim", "missing": "yellow",
+                   "drift": "yellow", "needs_reindex": "red", "error": "red"}
+        for item in items:
+            table.add_row(item.kind, item.name, f"[{colours.get(item.action, 'white')}]{item.action}[/]", item.detail)
+        console.print(table)
+    if any(i.action in ("error", "needs_reindex") for i in items) or (check and has_drift(items)):
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

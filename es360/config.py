@@ -65,8 +65,12 @@ class Settings:
         }
 
 
-def connect(settings: Settings | None = None) -> Any:
-    """An `Elasticsearch` client for the configured cluster, starting the embedded engine if none is set."""
+def connect(settings: Settings | None = None, *, verify: bool = True) -> Any:
+    """An `Elasticsearch` client for the configured cluster, starting the embedded engine if none is set.
+
+    With `verify`, the cluster is pinged first so an unreachable cluster or bad credentials fail
+    with one clear sentence instead of a traceback later.
+    """
     from elasticsearch import Elasticsearch
 
     settings = settings or Settings.from_env()
@@ -74,12 +78,37 @@ def connect(settings: Settings | None = None) -> Any:
         from es360.engine_control import ensure_engine
 
         url = ensure_engine(settings.engine_data_dir, settings.engine_port).url
-        return Elasticsearch(url, request_timeout=60)
-    kwargs: dict[str, Any] = {"request_timeout": 60}
+        return Elasticsearch(url, request_timeout=120)
+    kwargs: dict[str, Any] = {"request_timeout": 120}
     if settings.api_key:
         kwargs["api_key"] = settings.api_key
     elif settings.username:
         kwargs["basic_auth"] = (settings.username, settings.password or "")
     if settings.ca_cert:
         kwargs["ca_certs"] = settings.ca_cert
-    return Elasticsearch(settings.es_url, **kwargs)
+    client = Elasticsearch(settings.es_url, **kwargs)
+    if verify:
+        _verify(client, settings.es_url or "")
+    return client
+
+
+def _verify(client: Any, url: str) -> None:
+    from elasticsearch import ApiError, AuthenticationException, AuthorizationException
+    from elasticsearch import ConnectionError as EsConnectionError
+
+    try:
+        client.info()
+    except AuthenticationException:
+        raise Es360Error(f"Elasticsearch at {url} rejected the credentials (401); check ES360_API_KEY or "
+                         f"ES360_USERNAME/ES360_PASSWORD.") from None
+    except AuthorizationException:
+        raise Es360Error(f"The configured user may not read cluster info at {url} (403).") from None
+    except EsConnectionError as exc:
+        raise Es360Error(f"Cannot reach Elasticsearch at {url}: {_short(exc)}.") from None
+    except ApiError as exc:
+        raise Es360Error(f"Elasticsearch at {url} answered {exc.status_code} to a ping.") from None
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).split("\n")[0]
+    return text[:200]

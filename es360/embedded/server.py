@@ -32,8 +32,12 @@ def _load_handlers() -> None:
 
 def install_services(engine: Engine) -> None:
     """Start the engine's background services: periodic refresh, and transforms (which resume here)."""
+    from .enrich import service as enrich
+    from .ingest import install as install_ingest
     from .transforms import service as transforms
 
+    install_ingest(engine)
+    enrich(engine)
     for index in engine.indices.values():
         index.refresh()  # recovered data is searchable at start, as after an ES restart
     engine.extensions["refresher"] = Refresher(engine)
