@@ -159,6 +159,42 @@ def setup_cmd(
         raise typer.Exit(1)
 
 
+@app.command("status")
+def status_cmd(as_json: JsonOption = False) -> None:
+    """Show the cluster (or embedded engine), es360's assets and versions, documents per index, last ingests.
+
+    Example: es360 status --json
+    """
+    from es360.status import collect_status
+
+    settings = _settings()
+    es = _client(settings)
+    status = collect_status(es, settings)
+    if as_json:
+        _emit_json(status)
+        return
+    cluster = status["cluster"]
+    kind = "embedded engine" if cluster["embedded"] else "Elasticsearch"
+    console.print(f"[bold]{kind}[/] {cluster['version']} at {cluster['url']}", highlight=False)
+    assets = Table("asset", "name", "state")
+    for item in status["assets"]:
+        assets.add_row(item["kind"], item["name"], item["action"])
+    console.print(assets)
+    indices = Table("index", "alias", "behind it", "docs")
+    for name, row in status["indices"].items():
+        docs = "missing" if row["docs"] is None else f"{row['docs']:,}"
+        indices.add_row(name, row["alias"], ", ".join(row["indices"]) or "-", docs)
+    console.print(indices)
+    if status["last_ingest"]:
+        runs = Table("source", "last ingest", "read", "indexed", "duplicates", "rejected")
+        for run in status["last_ingest"]:
+            runs.add_row(run["source"], str(run["finished_at"]), f"{run['read']:,}", f"{run['indexed']:,}",
+                         f"{run['duplicates']:,}", f"{run['rejected']:,}")
+        console.print(runs)
+    else:
+        console.print("no ingest runs yet")
+
+
 class _Progress:
     """Rich progress (rows, rate, ETA by bytes) on a terminal; a log line every 50k rows otherwise."""
 

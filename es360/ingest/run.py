@@ -22,7 +22,7 @@ from es360.ingest.bulk import Action, BulkWriter, Outcome
 from es360.ingest.checkpoint import Checkpoints
 from es360.ingest.deadletter import DeadLetter
 from es360.ingest.mapping import RowError, SourceMapping
-from es360.ingest.readers import DEFAULT_MAX_ROW_BYTES, BadRow, Row, read_rows
+from es360.ingest.readers import DEFAULT_MAX_ROW_BYTES, BadRow, Row, detect_format, read_rows
 
 ProgressFn = Callable[[str, int, int, int | None], None]  # (file, rows, bytes, total bytes)
 
@@ -88,6 +88,12 @@ class IngestRun:
 
     def run(self, files: list[str]) -> IngestReport:
         """Ingest every file; a bad row never stops the run, an unreachable cluster does."""
+        for file in files:  # fail fast on bad arguments, before anything is written
+            detect_format(file, self.fmt)
+            if file != "-" and not Path(file).is_file():
+                raise Es360Error(f"{file} does not exist or is not a file.")
+        if files.count("-") > 1:
+            raise Es360Error("stdin (-) can be read only once per run.")
         self._check_setup()
         report = IngestReport(self.run_id, self.mapping.name, files, self.dry_run)
         started = time.perf_counter()
