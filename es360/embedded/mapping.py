@@ -502,8 +502,11 @@ class _DocParser:
     def _record_update(self, path: str, definition: dict) -> None:
         parts = path.split(".")
         node = self.update
-        for part in parts[:-1]:
-            node = node.setdefault(part, {}).setdefault("properties", {})
+        for i, part in enumerate(parts[:-1]):
+            holder = node.setdefault(part, {})
+            if self.mapping.objects.get(".".join(parts[: i + 1])) == "nested":
+                holder["type"] = "nested"  # an update inside a nested object must not retype it
+            node = holder.setdefault("properties", {})
         existing = node.get(parts[-1])
         if existing is None or existing.get("type") is None:
             node[parts[-1]] = {**copy.deepcopy(definition), **({"properties": existing["properties"]}

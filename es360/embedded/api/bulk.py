@@ -65,7 +65,7 @@ def parse_bulk(body: bytes) -> list[tuple[str, dict[str, Any], Any]]:
             i += 1
             line_no += 1
         if i >= len(lines):
-            raise illegal_argument("The bulk request must be terminated by a newline [\\n]")
+            break  # a trailing action line without its source is ignored, as ES does
         source_raw = lines[i]
         i += 1
         line_no += 1

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from .. import ES_VERSION, LUCENE_VERSION
 from ..engine import Engine
 from ..errors import EsError
 from ..rest import Request, Response, route
+from ..settings import nest
 
 CLUSTER_NAME = "es360-embedded"
 CLUSTER_UUID = "es360-embedded-cluster"
@@ -86,26 +88,71 @@ def _replicas(index: Any) -> int:
     return int(value)
 
 
-CAT_INDEX_COLUMNS = ["health", "status", "index", "uuid", "pri", "rep", "docs.count", "docs.deleted",
-                     "store.size", "pri.store.size", "dataset.size"]
+# _cat columns: (name, aliases, shown by default)
+CAT_INDEX_COLUMNS = [
+    ("health", ("h",), True), ("status", ("s",), True), ("index", ("i", "idx"), True), ("uuid", ("id",), True),
+    ("pri", ("p", "shards.primary", "shardsPrimary"), True), ("rep", ("r", "shards.replica", "shardsReplica"), True),
+    ("docs.count", ("dc", "docsCount"), True), ("docs.deleted", ("dd", "docsDeleted"), True),
+    ("creation.date", ("cd",), False), ("creation.date.string", ("cds",), False),
+    ("store.size", ("ss", "storeSize"), True), ("pri.store.size", (), True), ("dataset.size", (), True),
+]
 
 
 @route("GET", "/_cat/indices", "/_cat/indices/{index}")
 def cat_indices(engine: Engine, req: Request) -> Response:
-    expand = req.param("expand_wildcards") or "all"
-    targets = engine.resolve(req.path_params.get("index", "*"), expand_wildcards=expand)
+    wanted_health = req.param("health")
+    if wanted_health is not None and wanted_health not in ("green", "yellow", "red"):
+        raise EsError(400, "illegal_argument_exception", f"unknown health status [{wanted_health}]")
+    expand = req.param("expand_wildcards") or "open,closed"
+    targets = engine.resolve(req.path_params.get("index", "*"), expand_wildcards=expand,
+                             ignore_unavailable=False, allow_no_indices=True)
     rows = []
     for t in sorted(targets, key=lambda t: t.index.name):
         idx = t.index
+        health_value = "yellow" if _replicas(idx) else "green"
+        if wanted_health is not None and wanted_health != health_value:
+            continue
         size = sum(len(s) for s in idx.sources if s)
+        created = datetime.fromtimestamp(idx.creation_date / 1000, tz=UTC)
         rows.append({
-            "health": "yellow" if _replicas(idx) else "green",
-            "status": "close" if idx.closed else "open",
-            "index": idx.name, "uuid": idx.uuid, "pri": "1", "rep": str(_replicas(idx)),
-            "docs.count": str(idx.doc_count), "docs.deleted": str(idx.segment.deleted),
+            "health": health_value, "status": "close" if idx.closed else "open",
+            "index": idx.name, "uuid": idx.uuid, "pri": str(int(idx.setting("number_of_shards", "1"))),
+            "rep": str(_replicas(idx)), "docs.count": str(idx.doc_count), "docs.deleted": str(idx.segment.deleted),
+            "creation.date": str(idx.creation_date),
+            "creation.date.string": created.strftime("%Y-%m-%dT%H:%M:%S.") + f"{created.microsecond // 1000:03d}Z",
             "store.size": _bytes(size, req), "pri.store.size": _bytes(size, req), "dataset.size": _bytes(size, req),
         })
     return cat_response(req, rows, CAT_INDEX_COLUMNS)
+
+
+@route("GET", "/_cat/count", "/_cat/count/{index}")
+def cat_count(engine: Engine, req: Request) -> Response:
+    targets = engine.resolve(req.path_params.get("index", "*"))
+    now = datetime.now(UTC)
+    count = sum(t.index.doc_count for t in targets)
+    row = {"epoch": str(int(now.timestamp())), "timestamp": now.strftime("%H:%M:%S"), "count": str(count)}
+    return cat_response(req, [row], [("epoch", ("t", "time"), True), ("timestamp", ("ts", "hms", "hhmmss"), True),
+                                     ("count", ("dc", "docs.count", "docsCount"), True)])
+
+
+@route("GET", "/_cat/health")
+def cat_health(engine: Engine, req: Request) -> Response:
+    targets = engine.resolve("*", expand_wildcards="all")
+    unassigned = sum(_replicas(t.index) for t in targets)
+    now = datetime.now(UTC)
+    row = {"epoch": str(int(now.timestamp())), "timestamp": now.strftime("%H:%M:%S"), "cluster": CLUSTER_NAME,
+           "status": "yellow" if unassigned else "green", "node.total": "1", "node.data": "1",
+           "shards": str(len(targets)), "pri": str(len(targets)), "relo": "0", "init": "0",
+           "unassign": str(unassigned), "unassign.pri": "0", "pending_tasks": "0", "max_task_wait_time": "-",
+           "active_shards_percent": "100.0%" if not unassigned else
+           f"{100.0 * len(targets) / (len(targets) + unassigned):.1f}%"}
+    names = ["epoch", "timestamp", "cluster", "status", "node.total", "node.data", "shards", "pri", "relo", "init",
+             "unassign", "unassign.pri", "pending_tasks", "max_task_wait_time", "active_shards_percent"]
+    aliases = {"epoch": ("t", "time"), "timestamp": ("ts", "hms", "hhmmss"), "cluster": ("cl",), "status": ("st",),
+               "node.total": ("nt", "nodeTotal"), "node.data": ("nd", "nodeData"), "shards": ("t", "sh"),
+               "pri": ("p", "shards.primary"), "unassign": ("u",), "pending_tasks": ("pt",),
+               "active_shards_percent": ("asp",)}
+    return cat_response(req, [row], [(n, aliases.get(n, ()), True) for n in names])
 
 
 def _bytes(size: int, req: Request) -> str:
@@ -121,21 +168,89 @@ def _bytes(size: int, req: Request) -> str:
     return f"{size / 1024 / 1024:.1f}mb"
 
 
-def cat_response(req: Request, rows: list[dict[str, Any]], columns: list[str]) -> Response:
-    """Render _cat rows as JSON (format=json) or ES's aligned text table (`v` for headers, `h` to pick)."""
+def cat_response(req: Request, rows: list[dict[str, Any]],
+                 columns: list[tuple[str, tuple[str, ...], bool]] | list[str]) -> Response:
+    """Render _cat rows as JSON (format=json) or ES's aligned text table (`v` headers, `h` pick, `s` sort).
+
+    `columns` are `(name, aliases, shown by default)` triples, or plain names (all shown).
+    """
+    columns = [(c, (), True) if isinstance(c, str) else c for c in columns]
+    by_alias = {a: name for name, aliases, _ in columns for a in (name, *aliases)}
     if req.params.get("h"):
-        columns = [c for c in req.params["h"].split(",") if c]
-    rows = [{c: r.get(c) for c in columns} for r in rows]
-    if req.params.get("s"):
-        for key in reversed(req.params["s"].split(",")):
-            name, _, order = key.partition(":")
-            rows.sort(key=lambda r, n=name: str(r.get(n) or ""), reverse=order == "desc")
+        chosen = []
+        for part in req.params["h"].split(","):
+            part = part.strip()
+            if part == "*":
+                chosen.extend(name for name, _, _ in columns)
+            elif part in by_alias:
+                chosen.append(by_alias[part])
+            else:
+                raise EsError(400, "illegal_argument_exception", f"Unknown column [{part}]")
+    else:
+        chosen = [name for name, _, default in columns if default]
+    for key in reversed([k for k in (req.params.get("s") or "").split(",") if k]):
+        name, _, order = key.partition(":")
+        column = by_alias.get(name)
+        if column is None:
+            raise EsError(400, "unsupported_operation_exception", f"Unable to sort by unknown sort key `{name}`")
+        rows.sort(key=lambda r, c=column: _sort_key(r.get(c)), reverse=order == "desc")
+    rows = [{c: r.get(c) for c in chosen} for r in rows]
     if req.params.get("format") == "json":
         return Response(200, rows)
-    table = [columns] if req.params.get("v") in ("", "true") else []
-    table += [[str(r.get(c) if r.get(c) is not None else "") for c in columns] for r in rows]
+    table = [chosen] if req.params.get("v") in ("", "true") else []
+    table += [[str(r.get(c) if r.get(c) is not None else "") for c in chosen] for r in rows]
     if not table:
         return Response(200, "", "text/plain; charset=UTF-8")
-    widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
-    lines = [" ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in table]
+    widths = [max(len(row[i]) for row in table) for i in range(len(chosen))]
+    lines = [" ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) for row in table]
     return Response(200, "\n".join(lines) + "\n", "text/plain; charset=UTF-8")
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    text = "" if value is None else str(value)
+    try:
+        return (0, float(text))
+    except ValueError:
+        return (1, text)
+
+
+# ---- cluster settings -----------------------------------------------------------------------------
+@route("GET", "/_cluster/settings")
+def get_cluster_settings(engine: Engine, req: Request) -> dict[str, Any]:
+    stored = engine.store.load_objects("cluster_settings")
+    flat = req.params.get("flat_settings") == "true"
+    out = {scope: (stored.get(scope, {}) if flat else nest(stored.get(scope, {})))
+           for scope in ("persistent", "transient")}
+    if req.params.get("include_defaults") == "true":
+        out["defaults"] = {}
+    return out
+
+
+@route("PUT", "/_cluster/settings")
+def put_cluster_settings(engine: Engine, req: Request) -> dict[str, Any]:
+    body = req.json_object(True)
+    stored = engine.store.load_objects("cluster_settings")
+    out: dict[str, Any] = {"acknowledged": True}
+    for scope in ("persistent", "transient"):
+        current = dict(stored.get(scope, {}))
+        flat = _flat(body.get(scope) or {})
+        for key, value in flat.items():
+            if value is None:
+                current.pop(key, None)
+            else:
+                current[key] = value
+        engine.store.put_object("cluster_settings", scope, current)
+        out[scope] = nest(flat) if req.params.get("flat_settings") != "true" else flat
+        out[scope] = {k: v for k, v in out[scope].items() if v is not None}
+    return out
+
+
+def _flat(node: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = None if value is None else (
+                str(value).lower() if isinstance(value, bool) else value if isinstance(value, list) else str(value))
+    return out
