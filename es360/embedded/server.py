@@ -38,6 +38,7 @@ def install_services(engine: Engine) -> None:
 
     install_ingest(engine)
     enrich(engine)
+    engine.extensions["cluster_settings"] = engine.store.load_objects("cluster_settings")
     for index in engine.indices.values():
         index.refresh()  # recovered data is searchable at start, as after an ES restart
     engine.extensions["refresher"] = Refresher(engine)

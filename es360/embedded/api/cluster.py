@@ -240,6 +240,7 @@ def put_cluster_settings(engine: Engine, req: Request) -> dict[str, Any]:
             else:
                 current[key] = value
         engine.store.put_object("cluster_settings", scope, current)
+        engine.extensions.setdefault("cluster_settings", {})[scope] = current  # read by search keep-alives
         out[scope] = nest(flat) if req.params.get("flat_settings") != "true" else flat
         out[scope] = {k: v for k, v in out[scope].items() if v is not None}
     return out
