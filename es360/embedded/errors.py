@@ -5,6 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 
+# Java exceptions ES reports by type name but that are not ElasticsearchExceptions
+JAVA_EXCEPTIONS = {
+    "illegal_argument_exception", "illegal_state_exception", "number_format_exception", "null_pointer_exception",
+    "json_parse_exception", "date_time_parse_exception", "arithmetic_exception", "class_cast_exception",
+    "unsupported_operation_exception", "array_index_out_of_bounds_exception", "index_out_of_bounds_exception",
+    "runtime_exception", "exception", "i_o_exception", "pattern_syntax_exception",
+}
+
+
 class EsError(Exception):
     """An error with ES's HTTP status, `type` and `reason`, rendered as ES's error body."""
 
@@ -32,11 +41,17 @@ class EsError(Exception):
             out["caused_by"] = self.caused_by.to_dict()
         return out
 
+    def root(self) -> EsError:
+        """ES's root cause: the innermost Elasticsearch exception of the `caused_by` chain
+        (plain Java exceptions such as illegal_argument_exception end the walk)."""
+        node = self
+        while node.caused_by is not None and node.caused_by.type not in JAVA_EXCEPTIONS:
+            node = node.caused_by
+        return node
+
     def body(self) -> dict[str, Any]:
         """The full response body: `{"error": {"root_cause": [...], ...}, "status": N}`."""
-        error = self.to_dict()
-        error["root_cause"] = [self.to_dict(with_cause=False)]
-        error = {"root_cause": error.pop("root_cause"), **error}
+        error = {"root_cause": [self.root().to_dict(with_cause=False)], **self.to_dict()}
         return {"error": error, "status": self.status}
 
 
