@@ -183,31 +183,46 @@ class Column:
 
 
 class VectorColumn:
-    """Dense vectors of one field, stacked lazily into a float32 matrix."""
+    """Dense vectors of one field in one growable float32 matrix (rows in docnum order)."""
 
-    __slots__ = ("docs", "rows", "_matrix")
+    __slots__ = ("docs", "_data", "_n", "_docs_cache")
 
     def __init__(self) -> None:
         self.docs = array("i")
-        self.rows: list[np.ndarray] = []
-        self._matrix: tuple[int, np.ndarray, np.ndarray] | None = None
+        self._data: np.ndarray | None = None
+        self._n = 0
+        self._docs_cache: tuple[int, np.ndarray] | None = None
 
     def add(self, doc: int, vector: list[float]) -> None:
+        row = np.asarray(vector, dtype=np.float32)
+        if self._data is None:
+            self._data = np.empty((16, row.shape[0]), dtype=np.float32)
+        elif self._n == self._data.shape[0]:
+            grown = np.empty((self._n * 2, self._data.shape[1]), dtype=np.float32)
+            grown[: self._n] = self._data[: self._n]
+            self._data = grown
+        self._data[self._n] = row
+        self._n += 1
         self.docs.append(doc)
-        self.rows.append(np.asarray(vector, dtype=np.float32))
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The stored vectors (a view, one row per stored vector)."""
+        if self._data is None:
+            return np.zeros((0, 0), dtype=np.float32)
+        return self._data[: self._n]
 
     def matrix(self) -> tuple[np.ndarray, np.ndarray]:
-        n = len(self.rows)
-        if self._matrix is None or self._matrix[0] != n:
-            mat = np.vstack(self.rows) if self.rows else np.zeros((0, 0), dtype=np.float32)
-            self._matrix = (n, np.frombuffer(self.docs.tobytes(), dtype=np.int32), mat)
-        return self._matrix[1], self._matrix[2]
+        """(docnums, matrix) with one row per docnum."""
+        if self._docs_cache is None or self._docs_cache[0] != self._n:
+            self._docs_cache = (self._n, np.frombuffer(self.docs.tobytes(), dtype=np.int32))
+        return self._docs_cache[1], self.rows
 
     def vector_of(self, doc: int) -> np.ndarray | None:
-        docs, _ = self.matrix()
+        docs, rows = self.matrix()
         i = int(np.searchsorted(docs, doc))
         if i < len(docs) and docs[i] == doc:
-            return self.rows[i]
+            return rows[i]
         return None
 
 

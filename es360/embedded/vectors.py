@@ -275,7 +275,7 @@ def candidate_scores(ctx: QueryContext, f: Any, spec: KnnSpec, allowed: np.ndarr
                                                                                           np.ndarray]:
     """Scores of every vector whose doc is in the `allowed` bool mask (docs, scores), unordered."""
     column = ctx.seg.vectors.get(spec.field)
-    if column is None or not column.rows:
+    if column is None or len(column.rows) == 0:
         check_dims(f, spec.vector, None)
         return np.zeros(0, dtype=INT), np.zeros(0)
     data = column_data(column)
