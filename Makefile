@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/es360 engine start
-	$(BIN)/es360 engine status
+	$(BIN)/es360 setup
+	$(BIN)/es360 status
 
 lint: $(STAMP)
 	$(BIN)/ruff check es360 tests benchmarks
