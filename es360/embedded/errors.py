@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 # Java exceptions ES reports by type name but that are not ElasticsearchExceptions
 JAVA_EXCEPTIONS = {
     "illegal_argument_exception", "illegal_state_exception", "number_format_exception", "null_pointer_exception",
