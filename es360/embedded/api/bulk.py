@@ -104,6 +104,9 @@ def execute_item(engine: Engine, action: str, meta: dict[str, Any], source: Any,
             status, result = index_document(engine, index_name, doc_id, source, op_type=op_type, options=options,
                                             pipeline=pipeline,
                                             require_alias=bool(meta.get("require_alias", defaults.get("require_alias"))))
+            ingest = engine.extensions.get("ingest")
+            if ingest is not None and meta.get("list_executed_pipelines", defaults.get("list_executed_pipelines")):
+                result = {**result, "executed_pipelines": list(ingest.last_executed or [])}
         elif action == "delete":
             if doc_id is None:
                 raise EsError(400, "action_request_validation_exception", "Validation Failed: 1: id is missing;")
@@ -123,7 +126,8 @@ def execute_item(engine: Engine, action: str, meta: dict[str, Any], source: Any,
                     params[key] = meta.get(key, defaults.get(key))
             for attempt in range(retries + 1):
                 try:
-                    status, result = apply_update(engine, index_name, doc_id, source, params)
+                    status, result = apply_update(engine, index_name, doc_id, source, params,
+                                                  pipeline=meta.get("pipeline", defaults.get("pipeline")))
                     break
                 except EsError as err:
                     if err.status != 409 or attempt == retries:
@@ -152,8 +156,11 @@ def bulk(engine: Engine, req: Request) -> dict[str, Any]:
         raise EsError(400, "action_request_validation_exception", "Validation Failed: 1: no requests added;")
     defaults = {"index": req.path_params.get("index"), "pipeline": req.param("pipeline"),
                 "routing": req.param("routing"), "require_alias": req.flag("require_alias"),
+                "list_executed_pipelines": req.flag("list_executed_pipelines"),
                 "_source": req.param("_source"), "_source_includes": req.param("_source_includes"),
                 "_source_excludes": req.param("_source_excludes")}
+    ingest = engine.extensions.get("ingest")
+    ingest_ns, ingest_docs = (ingest.ingest_time_ns, ingest.ingest_count) if ingest is not None else (0, 0)
     results = [execute_item(engine, action, meta, source, defaults) for action, meta, source in items]
     errors = any("error" in next(iter(r.values())) for r in results)
     forced = apply_refresh(engine, req, _touched(results))
@@ -161,7 +168,10 @@ def bulk(engine: Engine, req: Request) -> dict[str, Any]:
         item = next(iter(result.values()))
         if forced and "error" not in item:
             item["forced_refresh"] = True
-    return {"errors": errors, "took": int((time.perf_counter() - start) * 1000), "items": results}
+    body = {"errors": errors, "took": int((time.perf_counter() - start) * 1000), "items": results}
+    if ingest is not None and ingest.ingest_count != ingest_docs:
+        body["ingest_took"] = (ingest.ingest_time_ns - ingest_ns) // 1_000_000
+    return body
 
 
 def _touched(results: list[dict[str, Any]]) -> set[str]:

@@ -255,3 +255,36 @@ def _flat(node: dict[str, Any], prefix: str = "") -> dict[str, Any]:
             out[f"{prefix}{key}"] = None if value is None else (
                 str(value).lower() if isinstance(value, bool) else value if isinstance(value, list) else str(value))
     return out
+
+
+# ---- nodes info/stats and cluster state (the parts YAML tests read: master node, ingest) ------------
+def _node_id() -> str:
+    from .indices import NODE_ID
+
+    return NODE_ID
+
+
+@route("GET", "/_cluster/state", "/_cluster/state/{metric}", "/_cluster/state/{metric}/{index}")
+def cluster_state(engine: Engine, req: Request) -> dict[str, Any]:
+    return {"cluster_name": CLUSTER_NAME, "cluster_uuid": CLUSTER_UUID, "master_node": _node_id()}
+
+
+@route("GET", "/_nodes", "/_nodes/{node_id}", "/_nodes/{node_id}/{metric}")
+def nodes_info(engine: Engine, req: Request) -> dict[str, Any]:
+    ingest = engine.extensions.get("ingest")
+    node: dict[str, Any] = {"name": "es360-embedded", "version": ES_VERSION, "roles": ["data", "ingest", "master"],
+                            "modules": [{"name": m} for m in ("ingest-common", "lang-painless", "reindex")]}
+    if ingest is not None:
+        node["ingest"] = ingest.node_info()
+    return {"_nodes": {"total": 1, "successful": 1, "failed": 0}, "cluster_name": CLUSTER_NAME,
+            "nodes": {_node_id(): node}}
+
+
+@route("GET", "/_nodes/stats", "/_nodes/stats/{metric}", "/_nodes/{node_id}/stats", "/_nodes/{node_id}/stats/{metric}")
+def nodes_stats(engine: Engine, req: Request) -> dict[str, Any]:
+    ingest = engine.extensions.get("ingest")
+    node: dict[str, Any] = {"name": "es360-embedded"}
+    if ingest is not None:
+        node["ingest"] = ingest.node_stats()
+    return {"_nodes": {"total": 1, "successful": 1, "failed": 0}, "cluster_name": CLUSTER_NAME,
+            "nodes": {_node_id(): node}}

@@ -49,10 +49,6 @@ def index_document(engine: Engine, index_name: str, doc_id: str | None, source: 
                    require_alias: bool = False) -> tuple[int, dict[str, Any]]:
     """Index one document (running ingest pipelines when configured); returns (status, result)."""
     options = dict(options or {})
-    if require_alias and index_name not in engine.alias_names():
-        raise EsError(404, "index_not_found_exception",
-                      f"no such index [{index_name}] and [require_alias] request flag is [true] and "
-                      f"[{index_name}] is not an alias", index=index_name)
     if doc_id is not None and len(doc_id.encode()) > 512:
         raise action_request_validation([f"id [{doc_id}] is too long, must be no longer than 512 bytes but was: "
                                          f"{len(doc_id.encode())}"])
@@ -61,17 +57,24 @@ def index_document(engine: Engine, index_name: str, doc_id: str | None, source: 
     if not isinstance(source, dict):
         raise EsError(400, "mapper_parsing_exception", "failed to parse, document is empty" if source is None
                       else "failed to parse")
-    target = engine.write_index(index_name)
+    target_name = index_name
     ingest = engine.extensions.get("ingest")
     if ingest is not None:
-        outcome = ingest.process(engine, target, doc_id, source, pipeline=pipeline, op_type=op_type,
+        # pipelines run before the target is resolved: they may change `_index`, and require_alias
+        # applies to the final target (as in ES)
+        outcome = ingest.process(engine, index_name, doc_id, source, pipeline=pipeline, op_type=op_type,
                                  options=options)
         if outcome is None:  # dropped by a pipeline
-            return 200, {"_index": target.name, "_id": doc_id or new_id(), "_version": -3, "result": "noop",
+            return 200, {"_index": index_name, "_id": doc_id or new_id(), "_version": -3, "result": "noop",
                          "_shards": {"total": 0, "successful": 0, "failed": 0}}
-        target, doc_id, source = outcome
+        target_name, doc_id, source = outcome
     elif pipeline not in (None, "", "_none"):
         raise illegal_argument(f"pipeline with id [{pipeline}] does not exist")
+    if require_alias and target_name not in engine.alias_names():
+        raise EsError(404, "index_not_found_exception",
+                      f"no such index [{target_name}] and [require_alias] request flag is [true] and "
+                      f"[{target_name}] is not an alias", index=target_name)
+    target = engine.write_index(target_name)
     if doc_id is None:
         doc_id = new_id()
         op_type = "create"
@@ -212,7 +215,7 @@ def delete_doc(engine: Engine, req: Request) -> Response:
 
 
 def apply_update(engine: Engine, index_name: str, doc_id: str, body: dict[str, Any],
-                 params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+                 params: dict[str, Any], pipeline: str | None = None) -> tuple[int, dict[str, Any]]:
     """The _update API (partial doc, upsert, doc_as_upsert, script via the script extension)."""
     allowed = {"doc", "upsert", "doc_as_upsert", "script", "scripted_upsert", "detect_noop", "_source", "lang"}
     for key in body:
@@ -244,7 +247,8 @@ def apply_update(engine: Engine, index_name: str, doc_id: str, body: dict[str, A
             raise EsError(404, "document_missing_exception", f"[{doc_id}]: document missing",
                           index_uuid=index.uuid, shard="0", index=index.name)
         status, result = index_document(engine, index.name, doc_id, source, op_type="create",
-                                        options={k: v for k, v in options.items() if k == "routing"})
+                                        options={k: v for k, v in options.items() if k == "routing"},
+                                        pipeline=pipeline)
         return status, _with_get(index, result, body, params)
     if cc and (cc.get("if_seq_no") != state.seq_no or cc.get("if_primary_term", state.primary_term)
                != state.primary_term):
@@ -264,7 +268,7 @@ def apply_update(engine: Engine, index_name: str, doc_id: str, body: dict[str, A
         if body.get("detect_noop", True) and updated == current:
             index.stats["noop_update_total"] += 1
             return 200, _with_get(index, _noop(index, doc_id, state), body, params)
-    status, result = index_document(engine, index.name, doc_id, updated, options={**cc})
+    status, result = index_document(engine, index.name, doc_id, updated, options={**cc}, pipeline=pipeline)
     return 200, _with_get(index, result, body, params)
 
 
