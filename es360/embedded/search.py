@@ -1570,7 +1570,8 @@ PASS_THROUGH = {"parsing_exception", "x_content_parse_exception", "action_reques
 
 
 def wrap_shard_error(err: EsError, target: Target) -> EsError:
-    if err.type in PASS_THROUGH or err.status >= 500 or isinstance(err, ShardSearchFailure):
+    if (err.type in PASS_THROUGH or err.status >= 500 or isinstance(err, ShardSearchFailure)
+            or getattr(err, "no_wrap", False)):  # request-parsing errors reach the client unwrapped, as in ES
         return err
     name = target.index.name
     err.extra.setdefault("index_uuid", target.index.uuid) if err.type == "query_shard_exception" else None

@@ -82,11 +82,20 @@ def count(engine: Engine, req: Request) -> dict[str, Any]:
     for key in body:
         if key != "query":
             raise parsing_exception(f"request does not support [{key}]")
+    terminate_after = req.int_param("terminate_after")
+    if terminate_after is not None and terminate_after <= 0:
+        raise illegal_argument("terminateAfter must be > 0")
     targets = search_targets(engine, req, req.path_params.get("index"))
-    query = body.get("query")
-    if query is None and req.params.get("q"):
-        query = {"query_string": {"query": req.params["q"]}}
-    total = count_docs(engine, targets, query)
+    search_body: dict[str, Any] = {"size": 0, "track_total_hits": True}
+    if "query" in body:
+        search_body["query"] = body["query"]
+    if req.params.get("min_score"):
+        search_body["min_score"] = float(req.params["min_score"])
+    params = {k: v for k, v in req.params.items() if k in ("q", "df", "default_operator", "analyzer", "lenient",
+                                                           "analyze_wildcard")}
+    total = Searcher(engine, targets, search_body, params).run()["hits"]["total"]["value"]
+    if terminate_after is not None:
+        total = min(total, terminate_after * max(len(targets), 1))
     n = len(targets)
     return {"count": total, "_shards": {"total": n, "successful": n, "skipped": 0, "failed": 0}}
 
