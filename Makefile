@@ -12,9 +12,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/es360 engine start
-	$(BIN)/es360 setup
-	$(BIN)/es360 status
+	$(BIN)/es360 demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check es360 tests benchmarks

@@ -195,6 +195,51 @@ def status_cmd(as_json: JsonOption = False) -> None:
         console.print("no ingest runs yet")
 
 
+@app.command("demo")
+def demo_cmd(
+    customers: Annotated[int, typer.Option("--customers", min=100, max=1_000_000,
+                                           help="People in the generated world (1k to 1M).")] = 6000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed and --now give the same world.")] = 360,
+    now: Annotated[str | None, typer.Option("--now", help="The world's current time (ISO 8601); default "
+                                                          "midnight UTC today.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Where the generated files go "
+                                                            "(default $ES360_HOME/demo).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Generate a realistic, messy multi-system world and run es360 on it end to end.
+
+    Installs the assets, writes CRM, shop, support, marketing and web exports (with nicknames,
+    typos, phone formats, shared family emails, refunds, churned customers, and a ground-truth
+    file), then ingests them all. Example: es360 demo --customers 20000
+    """
+    from es360.demo.run import NEXT_STEPS, demo_now, run_demo
+
+    settings = _settings()
+    try:
+        moment = demo_now(now)
+    except ValueError:
+        _fail(f"--now must be an ISO 8601 date or time, got {now!r}.")
+    es = _client(settings)
+
+    def show(step: Any) -> None:
+        if not as_json:
+            console.print(f"[green]✓[/] {step.name:<24} {step.detail}  [dim]({step.seconds:.1f}s)[/]",
+                          highlight=False)
+
+    try:
+        with _Progress() as progress:
+            report = run_demo(es, settings, customers=customers, seed=seed, now=moment, out_dir=out,
+                              progress=progress, on_step=show)
+    except Es360Error as exc:
+        _fail(str(exc))
+    if as_json:
+        _emit_json(report.as_dict())
+        return
+    console.print("\n[bold]Try next:[/]")
+    for command, why in NEXT_STEPS:
+        console.print(f"  [cyan]{command}[/]\n      {why}", highlight=False)
+
+
 class _Progress:
     """Rich progress (rows, rate, ETA by bytes) on a terminal; a log line every 50k rows otherwise."""
 

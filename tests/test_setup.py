@@ -93,3 +93,18 @@ def test_component_templates_share_one_analysis_definition() -> None:
     analysis = json.loads((root / "es360-analysis.json").read_text())["template"]["settings"]
     person = json.loads((root / "es360-person.json").read_text())["template"]["settings"]
     assert person == analysis  # ES validates each component alone, so the person one carries a copy
+
+
+def test_activity_pipeline_parses_order_lines_and_converts_currency(es: Elasticsearch, prefix: str) -> None:
+    def order(items: str, action: str = "order", currency: str = "USD") -> dict:
+        doc = {"_source": {"event": {"id": "O-1", "dataset": "shop.orders", "action": action},
+                           "@timestamp": "2024-01-01T10:00:00+02:00",
+                           "order": {"amount": "10.00", "currency": currency, "items": items},
+                           "identity": {"source": "shop", "source_id": "S-1", "email": " A@B.io "}}}
+        return es.ingest.simulate(id=f"{prefix}activity", docs=[doc])["docs"][0]
+    first = order("P-1:1;P-2:2")["doc"]["_source"]
+    assert first["order"]["products"] == ["P-1", "P-2"] and first["order"]["items"] == 3
+    assert first["order"]["net_amount_eur"] == 9.2 and first["@timestamp"] == "2024-01-01T08:00:00.000Z"
+    assert first["identity"]["keys"] == ["shop:S-1", "email:a@b.io"]
+    assert order("2", action="refund", currency="EUR")["doc"]["_source"]["order"]["net_amount_eur"] == -10.0
+    assert order("P-1:x")["error"]["caused_by"]["type"] == "number_format_exception"
