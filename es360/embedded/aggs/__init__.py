@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import buckets, composite, geo, metrics, pipelines, tophits  # noqa: F401 - register aggregation types
+from . import composite, geo, histograms, metrics, pipelines, ranges, single, terms, tophits  # noqa: F401 - registers types
 from .base import Node, render_aggs
 from .core import I64, Part, Scope, Source
 from .pipelines import apply_pipelines

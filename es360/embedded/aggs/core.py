@@ -121,6 +121,8 @@ _COLS: OrderedDict[int, tuple[Any, int, ColInfo]] = OrderedDict()
 
 
 _COLS_LOCK = threading.Lock()
+_STRUCT: OrderedDict[int, tuple[Any, tuple[int, int], dict[str, Any]]] = OrderedDict()
+_STRUCT_LOCK = threading.Lock()
 
 
 def col_info(col: Any, ip: bool = False) -> ColInfo:
@@ -176,31 +178,44 @@ class Source:
         parts = path.split(".")
         return sum(1 for i in range(1, len(parts) + 1) if objects.get(".".join(parts[:i])) == "nested")
 
+    def _structure(self) -> dict[str, Any]:
+        """Per segment (cached while no doc is added): nesting depth of every doc, docs of every path."""
+        seg = self.seg
+        key = (len(seg.nested_path), self.max_doc)
+        with _STRUCT_LOCK:
+            hit = _STRUCT.get(id(seg))
+            if hit is not None and hit[0] is seg and hit[1] == key:
+                return hit[2]
+        depth = np.zeros(self.max_doc, dtype=np.int8)
+        by_path: dict[str, list[int]] = {}
+        for d, p in seg.nested_path.items():
+            if d < self.max_doc:
+                by_path.setdefault(p, []).append(d)
+        paths: dict[str, np.ndarray] = {}
+        for p, docs in by_path.items():
+            arr = np.asarray(sorted(docs), dtype=I32)
+            paths[p] = arr
+            depth[arr] = self.nested_depth_of(p)
+        struct = {"depth": depth, "paths": paths}
+        with _STRUCT_LOCK:
+            _STRUCT[id(seg)] = (seg, key, struct)
+            while len(_STRUCT) > 32:
+                _STRUCT.popitem(last=False)
+        return struct
+
     @property
     def depth(self) -> np.ndarray:
         """Nesting depth of every docnum (0 = root document)."""
         if self._depth is None:
-            depth = np.zeros(self.max_doc, dtype=np.int8)
-            nested = self.seg.nested_path
-            if nested:
-                docs = np.fromiter(nested.keys(), dtype=I64, count=len(nested))
-                paths = list(nested.values())
-                cache: dict[str, int] = {}
-                depths = np.fromiter((cache.setdefault(p, self.nested_depth_of(p)) if p not in cache else cache[p]
-                                      for p in paths), dtype=np.int8, count=len(paths))
-                keep = docs < self.max_doc
-                depth[docs[keep]] = depths[keep]
-            self._depth = depth
+            self._depth = self._structure()["depth"]
         return self._depth
 
     def path_docs(self, path: str) -> np.ndarray:
         """Live nested docs at exactly `path`."""
         hit = self._paths.get(path)
         if hit is None:
-            nested = self.seg.nested_path
-            hit = np.fromiter((d for d, p in nested.items() if p == path and d < self.max_doc), dtype=I64)
-            hit.sort()
-            hit = hit[self.live[hit]].astype(I32) if len(hit) else EMPTY_I32
+            docs = self._structure()["paths"].get(path, EMPTY_I32)
+            hit = docs[self.live[docs]] if len(docs) else EMPTY_I32
             self._paths[path] = hit
         return hit
 

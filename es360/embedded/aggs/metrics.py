@@ -133,10 +133,13 @@ class Avg(NumericMetric):
         counts = group_count(bids, scope.n)
         sums = group_sum(bids, vals, scope.n)
 
+        with np.errstate(invalid="ignore", divide="ignore"):
+            avgs = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
         def node(b: int) -> ValueNode:
             c = counts[b]
             return ValueNode("avg", sums[b] / c if c else math.nan, fmt)
-        return FnCollected(node)
+        return FnCollected(node, {"value": avgs})
 
 
 @register("sum")
@@ -146,7 +149,7 @@ class Sum(NumericMetric):
     def collect(self, run: Run, scope: Scope) -> FnCollected:
         fmt, bids, vals = self.values(run, scope)
         sums = group_sum(bids, vals, scope.n)
-        return FnCollected(lambda b: ValueNode("sum", float(sums[b]), fmt, show=True))
+        return FnCollected(lambda b: ValueNode("sum", float(sums[b]), fmt, show=True), {"value": sums})
 
 
 class MinMax(NumericMetric):
@@ -155,7 +158,7 @@ class MinMax(NumericMetric):
         mins, maxs = group_minmax(bids, vals, scope.n)
         arr = mins if self.type_name == "min" else maxs
         typed = self.type_name
-        return FnCollected(lambda b: ValueNode(typed, float(arr[b]), fmt))
+        return FnCollected(lambda b: ValueNode(typed, float(arr[b]), fmt), {"value": arr})
 
 
 class Min(MinMax):
@@ -191,7 +194,8 @@ class ValueCount(NumericMetric):
                 counts += group_count(part.bids[~has], n)
         if self.vs.format:
             fmt = format_for(self.vs, run)
-        return FnCollected(lambda b: ValueNode("value_count", float(counts[b]), fmt, integral=True))
+        return FnCollected(lambda b: ValueNode("value_count", float(counts[b]), fmt, integral=True),
+                           {"value": counts.astype(np.float64)})
 
 
 @register("cardinality")
@@ -220,7 +224,8 @@ class Cardinality(NumericMetric):
             k = max(space.size, 1)
             combined = np.unique(entries.bids * k + entries.gids)
             counts = group_count(combined // k, n)
-        return FnCollected(lambda b: ValueNode("cardinality", float(counts[b]), RAW, integral=True))
+        return FnCollected(lambda b: ValueNode("cardinality", float(counts[b]), RAW, integral=True),
+                           {"value": counts.astype(np.float64)})
 
 
 @register("stats")
@@ -233,8 +238,12 @@ class Stats(NumericMetric):
         counts = group_count(bids, n)
         sums = group_sum(bids, vals, n)
         mins, maxs = group_minmax(bids, vals, n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            avgs = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        arrays = {"count": counts.astype(np.float64), "sum": sums, "avg": avgs,
+                  "min": mins, "max": maxs}
         return FnCollected(lambda b: stats_node("stats", int(counts[b]), float(sums[b]), float(mins[b]),
-                                                float(maxs[b]), fmt))
+                                                float(maxs[b]), fmt), arrays)
 
 
 def stats_node(typed: str, count: int, total: float, mn: float, mx: float, fmt: DocValueFormat) -> MultiValueNode:
@@ -251,7 +260,7 @@ def stats_node(typed: str, count: int, total: float, mn: float, mx: float, fmt: 
         rendered["max_as_string"] = fmt.format(mx)
         rendered["avg_as_string"] = fmt.format(avg)
         rendered["sum_as_string"] = fmt.format(total)
-    values = {"count": float(count), "min": mn if count else math.nan, "max": mx if count else math.nan,
+    values = {"count": float(count), "min": mn, "max": mx,
               "avg": avg, "sum": total}
     return MultiValueNode(typed, rendered, values)
 
@@ -379,7 +388,7 @@ def _number_list(spec: AggSpec, p: Params, key: str) -> list[float] | None:
 @register("percentiles")
 class Percentiles(NumericMetric):
     type_name = "percentiles"
-    allowed = VS_KEYS | {"format", "percents", "keyed", "tdigest", "hdr", "compression", "method"}
+    allowed = VS_KEYS | {"format", "percents", "keyed", "tdigest", "hdr"}
 
     def configure(self, p: Params) -> None:
         super().configure(p)

@@ -31,7 +31,7 @@ from .base import (
 )
 from .formats import RAW, DocValueFormat, NumberFormat, java_double
 from .metrics import extended_stats_node, stats_node
-from .script import compile_script
+from .movingfn import compile_script
 from .spec import AggSpec, Run, register
 
 GAP_POLICIES = ("skip", "insert_zeros", "keep_values")

@@ -74,8 +74,12 @@ class AggSpec:
 
 
 class FnCollected(Collected):
-    def __init__(self, fn: Callable[[int], Node]) -> None:
+    """Results built by a function of the parent bucket id; `arrays` optionally exposes per-bucket values
+    (e.g. {"value": ...}) so that bucket ordering need not materialize every node."""
+
+    def __init__(self, fn: Callable[[int], Node], arrays: dict[str, Any] | None = None) -> None:
         self.fn = fn
+        self.arrays = arrays
 
     def node(self, bid: int) -> Node:
         return self.fn(bid)

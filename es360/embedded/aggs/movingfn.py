@@ -1,8 +1,11 @@
-"""A small Painless-expression evaluator for pipeline scripts (bucket_script, bucket_selector, moving_fn).
+"""A small Painless-expression evaluator for `moving_fn` scripts.
 
-Supports what those scripts are written with in practice: `params.x` / `params['x']` / `params.get('x')`,
-arithmetic, comparisons, `&&` `||` `!`, the ternary operator, `Math.*`, `MovingFunctions.*`,
-`def`/`double`/`var` locals and `return`. Anything else is a 400 `script_exception`.
+bucket_script and bucket_selector run on the engine's Painless interpreter (es360.embedded.painless);
+moving_fn scripts call `MovingFunctions.*` (max, min, sum, unweightedAvg, linearWeightedAvg, ewma, holt,
+stdDev), which that interpreter does not know, so they run here. Supported: `params.x` /
+`params['x']` / `params.get('x')`, `values`, arithmetic, comparisons, `&&` `||` `!`, the ternary
+operator, `Math.*`, `def`/`double`/`var` locals, `if`/`else` and `return`. Anything else is a 400
+`script_exception`.
 """
 
 from __future__ import annotations
