@@ -171,6 +171,7 @@ class Searcher:
         self.targets = targets
         self.shard_numbers = {t.index.uuid: i for i, t in enumerate(targets)}
         self._validate_keys()
+        self.agg_specs = self._parse_aggs()
         self.size = _int(body.get("size", params.get("size", 10)), "size")
         self.from_ = _int(body.get("from", params.get("from", 0)), "from")
         if self.size < 0:
@@ -245,6 +246,15 @@ class Searcher:
         self._shard_cache: dict[tuple[str, str], Any] = {}
 
     # ---- request parsing --------------------------------------------------------------------------
+    def _parse_aggs(self) -> Any:
+        """Parse `aggs` before any query runs: malformed aggregations fail unwrapped, as in ES."""
+        agg_json = self.body.get("aggs", self.body.get("aggregations"))
+        if agg_json is None:
+            return None
+        from .aggs import parse
+
+        return parse(agg_json)
+
     def _validate_keys(self) -> None:
         for key, value in self.body.items():
             if key not in BODY_KEYS:
@@ -672,13 +682,12 @@ class Searcher:
             response["terminated_early"] = True
         response["_shards"] = {"total": n_shards, "successful": n_shards, "skipped": 0, "failed": 0}
         response["hits"] = hits_obj
-        agg_spec = self.body.get("aggs", self.body.get("aggregations"))
-        if aggs and agg_spec is not None:
+        if aggs and self.agg_specs is not None:
             from .aggs import aggregate
 
             parts = [(s.ctx, s.agg_docset if s.agg_docset is not None else s.docset) for s in shards]
             try:
-                response["aggregations"] = aggregate(agg_spec, parts, self)
+                response["aggregations"] = aggregate(self.agg_specs, parts, self)
             except EsError as err:
                 if shards and err.status < 500 and err.type not in ("parsing_exception", "x_content_parse_exception",
                                                                     "action_request_validation_exception"):
