@@ -28,6 +28,7 @@ class Task:
     error: dict[str, Any] | None = None
     cancelled: bool = False
     done: threading.Event = field(default_factory=threading.Event)
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. the by-query job, for rethrottling
 
     @property
     def task_id(self) -> str:

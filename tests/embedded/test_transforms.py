@@ -32,7 +32,7 @@ def load_orders(es: Elasticsearch, index: str, rows: list[tuple[str, float, floa
                       for c, a, d in rows), refresh=True)
 
 
-def wait_for(es: Elasticsearch, tid: str, predicate: Any, timeout: float = 10.0) -> dict[str, Any]:
+def wait_for(es: Elasticsearch, tid: str, predicate: Any, timeout: float = 60.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         stats = es.transform.get_transform_stats(transform_id=tid)["transforms"][0]
@@ -94,7 +94,8 @@ def test_preview_and_errors(es: Elasticsearch, orders: str) -> None:
     with pytest.raises(ApiError) as err:
         es.transform.put_transform(transform_id="tf-missing", source={"index": "tf-nope"},
                                    dest={"index": "tf-y"}, pivot=PIVOT)
-    assert err.value.status_code == 404
+    assert err.value.status_code == 400  # ES reports a missing source as a validation failure
+    assert "no such index [tf-nope]" in str(err.value)
     with pytest.raises(ApiError) as err:
         es.transform.put_transform(transform_id="tf-bad", source={"index": orders}, dest={"index": "tf-y"},
                                    pivot={**PIVOT, "aggregations": {"x": {"nope": {"field": "amount"}}}})
@@ -126,3 +127,100 @@ def test_continuous_transform_resumes_after_restart(tmp_path: Path) -> None:
         assert es.count(index="live-rollup", query={"term": {"customer_id": "c9"}})["count"] == 1
     finally:
         srv.stop()
+
+
+def _error(call: Any) -> ApiError:
+    with pytest.raises(ApiError) as err:
+        call()
+    return err.value
+
+
+def test_strict_parsing_and_request_validation(es: Elasticsearch, orders: str) -> None:
+    base = {"source": {"index": orders}, "dest": {"index": "tf-v"}, "pivot": PIVOT}
+    err = _error(lambda: es.transform.put_transform(transform_id="tf-v", body={**base, "version": "7.3.0"}))
+    assert err.status_code == 400 and "Found [version], not allowed for strict parsing" in str(err.body)
+    err = _error(lambda: es.transform.put_transform(transform_id="tf-v", body={
+        **base, "pivot": {**PIVOT, "max_page_search_size": 5}}))
+    assert "pivot.max_page_search_size [5] is out of range" in str(err.body)
+    err = _error(lambda: es.transform.put_transform(transform_id="tf-v", body={**base, "dest": {"index": "TF-V"}}))
+    assert "Destination index [TF-V] must be lowercase" in str(err.body)
+    err = _error(lambda: es.transform.put_transform(transform_id="tf-v", body={
+        **base, "pivot": {**PIVOT, "aggregations": {"customer_id.spend": {"sum": {"field": "amount"}}}}}))
+    assert "field [customer_id] cannot be both an object and a field" in str(err.body)
+    err = _error(lambda: es.transform.put_transform(transform_id="tf-v", body={
+        "source": base["source"], "dest": base["dest"], "latest": {"unique_key": [], "sort": "@timestamp"}}))
+    assert "latest.unique_key must be non-empty" in str(err.body)
+    err = _error(lambda: es.transform.put_transform(transform_id="tf-v", body={
+        **base, "dest": {"index": "tf-v", "pipeline": "tf-no-such-pipeline"}}))
+    assert "Pipeline with id [tf-no-such-pipeline] could not be found" in str(err.body)
+    err = _error(lambda: es.transform.put_transform(transform_id="tf-v", body={**base, "source": {
+        "index": "tf-*"}, "dest": {"index": "tf-orders-copy"}}))
+    assert "Destination index [tf-orders-copy] is included in source expression [tf-*]" in str(err.body)
+    # deferred validation accepts what only the cluster's state makes invalid
+    es.transform.put_transform(transform_id="tf-v", defer_validation=True, body={
+        **base, "dest": {"index": "tf-v", "pipeline": "tf-no-such-pipeline"}})
+    err = _error(lambda: es.transform.start_transform(transform_id="tf-v"))
+    assert "Pipeline with id [tf-no-such-pipeline] could not be found" in str(err.body)
+
+
+def test_get_shows_es_defaults(es: Elasticsearch, orders: str) -> None:
+    es.transform.put_transform(transform_id="tf-get", source={"index": orders}, dest={"index": "tf-get"},
+                               pivot=PIVOT, sync={"time": {"field": "@timestamp"}})
+    got = es.transform.get_transform(transform_id="tf-get")["transforms"][0]
+    assert got["source"]["query"] == {"match_all": {}}
+    assert got["sync"]["time"]["delay"] == "60s"
+    assert got["create_time"] and got["version"] and got["settings"] == {}
+    exported = es.transform.get_transform(transform_id="tf-get", exclude_generated=True)["transforms"][0]
+    assert "create_time" not in exported and "version" not in exported
+    err = _error(lambda: es.transform.get_transform(transform_id="tf-nothing*", allow_no_match=False))
+    assert err.status_code == 404
+    err = _error(lambda: es.transform.get_transform(transform_id="_all", size=5000))
+    assert err.status_code == 400
+    err = _error(lambda: es.transform.stop_transform(transform_id="tf-get", force=True, wait_for_checkpoint=True))
+    assert "cannot set both [force] and [wait_for_checkpoint] to true" in str(err.body)
+    es.transform.stop_transform(transform_id="tf-nothing*")
+    err = _error(lambda: es.transform.stop_transform(transform_id="tf-nothing*", allow_no_match=False))
+    assert err.status_code == 404
+
+
+def test_update_rules(es: Elasticsearch, orders: str) -> None:
+    es.transform.put_transform(transform_id="tf-upd", source={"index": orders}, dest={"index": "tf-upd"},
+                               pivot=PIVOT)
+    updated = es.transform.update_transform(transform_id="tf-upd", description="new", frequency="5s")
+    assert updated["description"] == "new" and updated["frequency"] == "5s" and updated["create_time"]
+    err = _error(lambda: es.transform.update_transform(transform_id="tf-upd", sync={"time": {"field": "x"}}))
+    assert "from [null] to [time]" in str(err.body)
+    err = _error(lambda: es.transform.update_transform(transform_id="tf-upd", source={"index": "tf-missing"}))
+    assert "no such index [tf-missing]" in str(err.body)
+
+
+def test_preview_orders_and_formats_like_es(es: Elasticsearch, orders: str) -> None:
+    es.index(index=orders, document={"customer_id": "c0", "amount": 1, "@timestamp": iso(2), "_hidden": 1},
+             refresh=True)
+    latest = es.transform.preview_transform(source={"index": orders},
+                                            latest={"unique_key": ["customer_id"], "sort": "@timestamp"})
+    assert [d["customer_id"] for d in latest["preview"]] == ["c0", "c1", "c2", "c3"]
+    assert latest["preview"][1]["amount"] == 150  # c1's newest order
+    assert all("_hidden" not in d for d in latest["preview"])
+    assert latest["generated_dest_index"]["mappings"]["properties"] == {}
+    hourly = es.transform.preview_transform(source={"index": orders}, pivot={
+        "group_by": {"customer_id": {"terms": {"field": "customer_id"}},
+                     "day": {"date_histogram": {"field": "@timestamp", "calendar_interval": "1d"}}},
+        "aggregations": {"last.at": {"max": {"field": "@timestamp"}}}})
+    doc = hourly["preview"][0]
+    assert doc["day"].endswith("T00:00:00.000Z") and doc["last"]["at"].endswith("Z")
+    assert hourly["generated_dest_index"]["mappings"]["properties"]["last.at"]["type"] == "date"
+
+
+def test_cat_node_stats_and_upgrade(es: Elasticsearch, orders: str) -> None:
+    es.transform.put_transform(transform_id="tf-cat", source={"index": orders}, dest={"index": "tf-cat"},
+                               pivot=PIVOT, sync={"time": {"field": "@timestamp", "delay": "1h"}})
+    rows = es.cat.transforms(transform_id="tf-cat", format="json")
+    assert rows[0]["id"] == "tf-cat" and rows[0]["state"] == "stopped"
+    text = es.cat.transforms(transform_id="tf-cat", v=True, h="id,docp").body
+    assert text.splitlines()[0].split() == ["id", "docp"] and not text.splitlines()[1].endswith(" ")
+    before = es.transform.get_node_stats()["total"]["scheduler"]["registered_transform_count"]
+    es.transform.start_transform(transform_id="tf-cat")
+    assert es.transform.get_node_stats()["total"]["scheduler"]["registered_transform_count"] == before + 1
+    es.transform.stop_transform(transform_id="tf-cat", wait_for_completion=True)
+    assert es.transform.upgrade_transforms()["needs_update"] == 0

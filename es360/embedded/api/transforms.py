@@ -1,35 +1,87 @@
-"""The _transform API."""
+"""The _transform API and `_cat/transforms`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..engine import Engine
-from ..rest import Request, route
-from ..transforms import service, validate_ids
+from ..errors import EsError, action_request_validation
+from ..rest import Request, Response, route
+from ..transforms import service
+from .cluster import cat_response
+
+MAX_PAGE_SIZE = 1000
+
+# (column, aliases, shown by default) as ES's RestCatTransformAction declares them
+CAT_COLUMNS: list[tuple[str, tuple[str, ...], bool]] = [
+    ("id", (), True),
+    ("state", ("s",), True),
+    ("checkpoint", ("c",), True),
+    ("documents_processed", ("docp", "documentsProcessed"), True),
+    ("checkpoint_progress", ("cp", "checkpointProgress"), True),
+    ("last_search_time", ("lst", "lastSearchTime"), True),
+    ("changes_last_detection_time", ("cldt",), True),
+    ("create_time", ("ct", "createTime"), False),
+    ("version", ("v",), False),
+    ("source_index", ("si", "sourceIndex"), False),
+    ("dest_index", ("di", "destIndex"), False),
+    ("pipeline", ("p",), False),
+    ("description", ("d",), False),
+    ("transform_type", ("tt",), False),
+    ("frequency", ("f",), False),
+    ("max_page_search_size", ("mpsz",), False),
+    ("docs_per_second", ("dps",), False),
+    ("reason", ("r",), False),
+    ("search_total", ("st",), False),
+    ("search_failure", ("sf",), False),
+    ("search_time", ("stime",), False),
+    ("index_total", ("it",), False),
+    ("index_failure", ("if",), False),
+    ("index_time", ("itime",), False),
+    ("documents_indexed", ("doci",), False),
+    ("delete_time", ("dtime",), False),
+    ("documents_deleted", ("docd",), False),
+    ("trigger_count", ("tc",), False),
+    ("pages_processed", ("pp",), False),
+    ("processing_time", ("pt",), False),
+    ("checkpoint_duration_time_exp_avg", ("cdtea", "checkpointTimeExpAvg"), False),
+    ("indexed_documents_exp_avg", ("idea",), False),
+    ("processed_documents_exp_avg", ("pdea",), False),
+]
+
+
+def _page(req: Request) -> tuple[int, int]:
+    start, size = req.int_param("from", 0) or 0, req.int_param("size", 100)
+    size = 100 if size is None else size
+    if size > MAX_PAGE_SIZE:
+        raise action_request_validation([f"Param [size] has a max acceptable value of [{MAX_PAGE_SIZE}]"])
+    if start < 0 or size < 0:
+        raise action_request_validation(["Parameter [from] cannot be < 0" if start < 0 else
+                                         "Parameter [size] cannot be < 0"])
+    return start, size
 
 
 @route("PUT", "/_transform/{transform_id}")
 def put_transform(engine: Engine, req: Request) -> dict[str, Any]:
-    tid = req.path_params["transform_id"]
-    validate_ids(tid)
-    service(engine).put(tid, req.json_object(True), req.flag("defer_validation"))
+    service(engine).put(req.path_params["transform_id"], req.json(True), req.flag("defer_validation"))
     return {"acknowledged": True}
 
 
 @route("GET", "/_transform", "/_transform/{transform_id}")
 def get_transforms(engine: Engine, req: Request) -> dict[str, Any]:
     svc = service(engine)
-    ids = svc.matching(req.path_params.get("transform_id"))
-    start, size = req.int_param("from", 0) or 0, req.int_param("size", 100) or 100
-    return {"count": len(ids), "transforms": [svc.describe(t) for t in ids[start:start + size]]}
+    start, size = _page(req)
+    ids = svc.matching(req.path_params.get("transform_id"), req.flag("allow_no_match", True))
+    exclude = req.flag("exclude_generated")
+    return {"count": len(ids), "transforms": [svc.describe(t, exclude) for t in ids[start:start + size]]}
 
 
 @route("GET", "/_transform/{transform_id}/_stats")
 def transform_stats(engine: Engine, req: Request) -> dict[str, Any]:
     svc = service(engine)
-    ids = svc.matching(req.path_params.get("transform_id"))
-    return {"count": len(ids), "transforms": [svc.stats(t) for t in ids]}
+    start, size = _page(req)
+    ids = svc.matching(req.path_params.get("transform_id"), req.flag("allow_no_match", True))
+    return {"count": len(ids), "transforms": [svc.stats(t) for t in ids[start:start + size]]}
 
 
 @route("DELETE", "/_transform/{transform_id}")
@@ -40,7 +92,7 @@ def delete_transform(engine: Engine, req: Request) -> dict[str, Any]:
 
 @route("POST", "/_transform/{transform_id}/_update")
 def update_transform(engine: Engine, req: Request) -> dict[str, Any]:
-    return service(engine).update(req.path_params["transform_id"], req.json_object(True))
+    return service(engine).update(req.path_params["transform_id"], req.json(True), req.flag("defer_validation"))
 
 
 @route("POST", "/_transform/{transform_id}/_start")
@@ -51,9 +103,12 @@ def start_transform(engine: Engine, req: Request) -> dict[str, Any]:
 
 @route("POST", "/_transform/{transform_id}/_stop")
 def stop_transform(engine: Engine, req: Request) -> dict[str, Any]:
+    force, checkpoint = req.flag("force"), req.flag("wait_for_checkpoint")
+    if force and checkpoint:
+        raise action_request_validation(["cannot set both [force] and [wait_for_checkpoint] to true"])
     svc = service(engine)
-    for tid in svc.matching(req.path_params["transform_id"]):
-        svc.stop(tid, req.flag("wait_for_completion"))
+    for tid in svc.matching(req.path_params["transform_id"], req.flag("allow_no_match", True)):
+        svc.stop(tid, req.flag("wait_for_completion"), force)
     return {"acknowledged": True}
 
 
@@ -71,7 +126,61 @@ def reset_transform(engine: Engine, req: Request) -> dict[str, Any]:
 
 @route("GET,POST", "/_transform/_preview", "/_transform/{transform_id}/_preview")
 def preview_transform(engine: Engine, req: Request) -> dict[str, Any]:
+    body = req.json() if req.has_body else None
+    return service(engine).preview(body, req.path_params.get("transform_id"))
+
+
+@route("POST", "/_transform/_upgrade")
+def upgrade_transforms(engine: Engine, req: Request) -> dict[str, Any]:
+    return service(engine).upgrade(req.flag("dry_run"))
+
+
+@route("GET", "/_transform/_node_stats")
+def transform_node_stats(engine: Engine, req: Request) -> dict[str, Any]:
+    return service(engine).node_stats()
+
+
+@route("GET", "/_cat/transforms", "/_cat/transforms/{transform_id}")
+def cat_transforms(engine: Engine, req: Request) -> Response:
     svc = service(engine)
-    if "transform_id" in req.path_params:
-        return svc.preview(svc.config(req.path_params["transform_id"]))
-    return svc.preview(req.json_object(True))
+    start, size = _page(req)
+    ids = svc.matching(req.path_params.get("transform_id"), req.flag("allow_no_match", True))
+    rows = [svc.cat_row(t) for t in ids[start:start + size]]
+    columns = list(CAT_COLUMNS)
+    if req.params.get("h"):
+        # ES heads a column with the name it was asked for (`docp` stays `docp`): give each requested
+        # alias its own column so the shared renderer shows it as asked
+        canonical = {a: name for name, aliases, _ in CAT_COLUMNS for a in aliases}
+        for part in (p.strip() for p in req.params["h"].split(",")):
+            if part in canonical:
+                columns.append((part, (), False))
+                for row in rows:
+                    row[part] = row[canonical[part]]
+            elif part != "*" and part not in {c for c, _, _ in CAT_COLUMNS}:
+                raise EsError(400, "illegal_argument_exception", f"Unknown column [{part}]")
+    response = cat_response(req, rows, columns)
+    if isinstance(response.body, str) and response.body:
+        response.body = _unpad_last_column(response.body, req, rows, columns)
+    return response
+
+
+def _unpad_last_column(text: str, req: Request, rows: list[dict[str, Any]],
+                       columns: list[tuple[str, tuple[str, ...], bool]]) -> str:
+    """ES pads every column but the last: drop the shared renderer's padding of the last one."""
+    by_alias = {a: name for name, aliases, _ in columns for a in (name, *aliases)}
+    if req.params.get("h"):
+        chosen = [by_alias.get(p.strip(), p.strip()) for p in req.params["h"].split(",")]
+        if "*" in chosen:
+            chosen = [name for name, _, _ in columns]
+    else:
+        chosen = [name for name, _, default in columns if default]
+    if not chosen:
+        return text
+    last = chosen[-1]
+    cells = [str(r.get(last)) if r.get(last) is not None else "" for r in rows]
+    if req.params.get("v") in ("", "true"):
+        cells.append(last)
+    width = max((len(c) for c in cells), default=0)
+    lines = text.split("\n")[:-1]
+    trimmed = [line[:len(line) - width] + line[len(line) - width:].rstrip(" ") for line in lines]
+    return "\n".join(trimmed) + "\n"
