@@ -176,33 +176,34 @@ def cat_response(req: Request, rows: list[dict[str, Any]],
     """
     columns = [(c, (), True) if isinstance(c, str) else c for c in columns]
     by_alias = {a: name for name, aliases, _ in columns for a in (name, *aliases)}
+    chosen: list[tuple[str, str]] = []  # (column, heading as the user asked for it)
     if req.params.get("h"):
-        chosen = []
         for part in req.params["h"].split(","):
             part = part.strip()
             if part == "*":
-                chosen.extend(name for name, _, _ in columns)
+                chosen.extend((name, name) for name, _, _ in columns)
             elif part in by_alias:
-                chosen.append(by_alias[part])
+                chosen.append((by_alias[part], part))
             else:
                 raise EsError(400, "illegal_argument_exception", f"Unknown column [{part}]")
     else:
-        chosen = [name for name, _, default in columns if default]
+        chosen = [(name, name) for name, _, default in columns if default]
     for key in reversed([k for k in (req.params.get("s") or "").split(",") if k]):
         name, _, order = key.partition(":")
         column = by_alias.get(name)
         if column is None:
             raise EsError(400, "unsupported_operation_exception", f"Unable to sort by unknown sort key `{name}`")
         rows.sort(key=lambda r, c=column: _sort_key(r.get(c)), reverse=order == "desc")
-    rows = [{c: r.get(c) for c in chosen} for r in rows]
     if req.params.get("format") == "json":
-        return Response(200, rows)
-    table = [chosen] if req.params.get("v") in ("", "true") else []
-    table += [[str(r.get(c) if r.get(c) is not None else "") for c in chosen] for r in rows]
+        return Response(200, [{heading: r.get(column) for column, heading in chosen} for r in rows])
+    table = [[heading for _, heading in chosen]] if req.params.get("v") in ("", "true") else []
+    table += [[str(r.get(c) if r.get(c) is not None else "") for c, _ in chosen] for r in rows]
     if not table:
         return Response(200, "", "text/plain; charset=UTF-8")
     widths = [max(len(row[i]) for row in table) for i in range(len(chosen))]
-    lines = [" ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) for row in table]
+    # ES pads every column to its width except the last one
+    lines = [" ".join(cell if i == len(row) - 1 else cell.ljust(widths[i]) for i, cell in enumerate(row))
+             for row in table]
     return Response(200, "\n".join(lines) + "\n", "text/plain; charset=UTF-8")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import Engine
-from ..errors import EsError, action_request_validation
+from ..errors import action_request_validation
 from ..rest import Request, Response, route
 from ..transforms import service
 from .cluster import cat_response
@@ -146,41 +146,5 @@ def cat_transforms(engine: Engine, req: Request) -> Response:
     start, size = _page(req)
     ids = svc.matching(req.path_params.get("transform_id"), req.flag("allow_no_match", True))
     rows = [svc.cat_row(t) for t in ids[start:start + size]]
-    columns = list(CAT_COLUMNS)
-    if req.params.get("h"):
-        # ES heads a column with the name it was asked for (`docp` stays `docp`): give each requested
-        # alias its own column so the shared renderer shows it as asked
-        canonical = {a: name for name, aliases, _ in CAT_COLUMNS for a in aliases}
-        for part in (p.strip() for p in req.params["h"].split(",")):
-            if part in canonical:
-                columns.append((part, (), False))
-                for row in rows:
-                    row[part] = row[canonical[part]]
-            elif part != "*" and part not in {c for c, _, _ in CAT_COLUMNS}:
-                raise EsError(400, "illegal_argument_exception", f"Unknown column [{part}]")
-    response = cat_response(req, rows, columns)
-    if isinstance(response.body, str) and response.body:
-        response.body = _unpad_last_column(response.body, req, rows, columns)
-    return response
+    return cat_response(req, rows, CAT_COLUMNS)
 
-
-def _unpad_last_column(text: str, req: Request, rows: list[dict[str, Any]],
-                       columns: list[tuple[str, tuple[str, ...], bool]]) -> str:
-    """ES pads every column but the last: drop the shared renderer's padding of the last one."""
-    by_alias = {a: name for name, aliases, _ in columns for a in (name, *aliases)}
-    if req.params.get("h"):
-        chosen = [by_alias.get(p.strip(), p.strip()) for p in req.params["h"].split(",")]
-        if "*" in chosen:
-            chosen = [name for name, _, _ in columns]
-    else:
-        chosen = [name for name, _, default in columns if default]
-    if not chosen:
-        return text
-    last = chosen[-1]
-    cells = [str(r.get(last)) if r.get(last) is not None else "" for r in rows]
-    if req.params.get("v") in ("", "true"):
-        cells.append(last)
-    width = max((len(c) for c in cells), default=0)
-    lines = text.split("\n")[:-1]
-    trimmed = [line[:len(line) - width] + line[len(line) - width:].rstrip(" ") for line in lines]
-    return "\n".join(trimmed) + "\n"
