@@ -289,3 +289,25 @@ def nodes_stats(engine: Engine, req: Request) -> dict[str, Any]:
         node["ingest"] = ingest.node_stats()
     return {"_nodes": {"total": 1, "successful": 1, "failed": 0}, "cluster_name": CLUSTER_NAME,
             "nodes": {_node_id(): node}}
+
+
+@route("GET", "/_capabilities")
+def capabilities(engine: Engine, req: Request) -> dict[str, Any]:
+    """Whether a method + path (with parameters and named capabilities) is supported, as ES answers it.
+
+    Named capabilities are only claimed where the module implementing the API declares them.
+    """
+    from ..rest import MethodNotAllowed, router
+    from .indices import CAPABILITIES
+
+    method = (req.param("method") or "GET").upper()
+    path = req.param("path") or "/"
+    wanted = {c for c in (req.param("capabilities") or "").split(",") if c}
+    try:
+        router.match(method, path)
+    except (EsError, MethodNotAllowed):
+        return {"supported": False}
+    if not wanted:
+        return {"supported": True}
+    declared = CAPABILITIES.get((method, path), frozenset())
+    return {"supported": wanted <= declared}
