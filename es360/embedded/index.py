@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +14,7 @@ from . import settings as settings_mod
 from .analysis import AnalysisRegistry
 from .errors import EsError, document_parsing, mapper_parsing, version_conflict
 from .mapping import Field, Mapping, ParsedDoc
-from .segment import Column, InvertedField, Segment, VectorColumn
+from .segment import Column, InvertedField, KeywordPostings, Segment, VectorColumn
 
 POSITION_GAP = 100
 EDGE_PREFIX_MAX = 20
@@ -52,6 +54,8 @@ class Index:
         self.stats = {"index_total": 0, "delete_total": 0, "query_total": 0, "noop_update_total": 0}
         self.dirty = False
         self.last_refresh = time.monotonic()
+        self._indexers: dict[str, Callable[[int, list[Any]], None]] = {}
+        self._indexers_version = -1
 
     # ---- metadata ---------------------------------------------------------------------------
     def meta(self) -> dict[str, Any]:
@@ -90,6 +94,7 @@ class Index:
         if analysis_changed:
             self.analysis = AnalysisRegistry(settings_mod.analysis_section(merged))
             self.mapping.analysis = self.analysis
+            self._indexers.clear()
         self.settings = merged
         self.persist_meta()
 
@@ -268,15 +273,137 @@ class Index:
         return docnum
 
     def _index_values(self, docnum: int, parsed: ParsedDoc) -> None:
-        seg = self.segment
+        indexers = self._indexers
+        if self._indexers_version != self.mapping.version:
+            indexers.clear()
+            self._indexers_version = self.mapping.version
         for path, values in parsed.values.items():
-            f = self.mapping.field(path)
-            if f is None:
-                continue
-            seg.mark_present(path, docnum)
-            self._index_field(docnum, f, path, values)
+            fn = indexers.get(path)
+            if fn is None:
+                fn = indexers[path] = self._make_indexer(path)
+            fn(docnum, values)
         for path in parsed.ignored:
             self._index_keyword_value(docnum, "_ignored", path, column=False)
+
+    def _make_indexer(self, path: str) -> Callable[[int, list[Any]], None]:
+        """A closure that indexes one field's values of a doc, built once per mapping version and segment.
+
+        It runs when the field's first value arrives, so creating the field's structures here is
+        what the generic path would do at that point.
+        """
+        f = self.mapping.field(path)
+        if f is None:
+            return _skip
+        seg = self.segment
+        present = seg.present.get(path)
+        if present is None:
+            present = seg.present[path] = array("i")
+        t = f.type
+        if t in ("keyword", "wildcard", "version", "constant_keyword", "flattened", "ip") \
+                and not f.params.get("normalizer"):
+            inv = None
+            if f.indexed:
+                inv = seg.inverted.get(path)
+                if inv is None:
+                    inv = seg.inverted[path] = InvertedField(with_positions=False)
+            col = None
+            if f.params.get("doc_values", True) is not False:
+                col = seg.columns.get(path)
+                if col is None:
+                    col = seg.columns[path] = Column("str")
+            if inv is None or col is None or inv.with_positions or col.kind != "str":
+                add_term = inv.add_term if inv is not None else _skip
+                add_str = col.add_str if col is not None else _skip
+
+                def index_keyword_generic(docnum: int, values: list[Any]) -> None:
+                    if not present or present[-1] != docnum:
+                        present.append(docnum)
+                    for value in values:
+                        add_term(docnum, value)
+                        add_str(docnum, value)
+                return index_keyword_generic
+            # the common case, with InvertedField.add_term and Column.add_str inlined
+            terms, lengths = inv.terms, inv.lengths
+            terms_get = dict.get.__get__(terms)  # raw reads and writes: ints for one-doc terms
+            terms_set = dict.__setitem__.__get__(terms)
+            col_docs, col_values, ord_of, vocab = col.docs, col.values, col.ord_of, col.vocab
+
+            def index_keyword(docnum: int, values: list[Any]) -> None:
+                if not present or present[-1] != docnum:
+                    present.append(docnum)
+                count = len(values)
+                if not count:
+                    return
+                size = len(lengths)
+                if size <= docnum:
+                    if size == docnum:
+                        lengths.append(0)
+                    else:
+                        lengths.extend([0] * (docnum + 1 - size))
+                if lengths[docnum] == 0:
+                    inv.doc_count += 1
+                lengths[docnum] += count
+                inv.sum_ttf += count
+                for value in values:
+                    postings = terms_get(value)
+                    if postings is None:  # first sighting: the docnum itself (see segment.TermDict)
+                        terms_set(value, docnum)
+                        inv._sorted = None
+                    elif type(postings) is int:
+                        grown = KeywordPostings(postings)
+                        grown.add_doc(docnum)
+                        terms_set(value, grown)
+                    else:
+                        postings.add_doc(docnum)
+                    col_docs.append(docnum)
+                    ordinal = ord_of.get(value)
+                    if ordinal is None:
+                        ordinal = ord_of[value] = len(vocab)
+                        vocab.append(value)
+                        col._sorted_ords = None
+                    col_values.append(ordinal)
+            return index_keyword
+        if t in ("text", "match_only_text") and f.indexed and not f.params.get("fielddata") \
+                and not f.params.get("_shingle") and not f.params.get("_prefix"):
+            inv = seg.inverted.get(path)
+            if inv is None:
+                inv = seg.inverted[path] = InvertedField(with_positions=True)
+            analyze = self.analysis.analyzer(f.analyzer).analyze
+            gap = int(f.params.get("position_increment_gap", POSITION_GAP))
+            add_tokens = inv.add
+
+            def index_text(docnum: int, values: list[Any]) -> None:
+                if not present or present[-1] != docnum:
+                    present.append(docnum)
+                base = 0
+                for value in values:
+                    tokens = analyze(value)
+                    if tokens:
+                        add_tokens(docnum, [(t.term, base + t.position) for t in tokens], len(tokens))
+                        base += tokens[-1].position + gap + 1
+                    elif base == 0:
+                        add_tokens(docnum, [], 0)
+            return index_text
+        if f.is_numeric and t != "token_count":
+            column = seg.columns.get(path)
+            if column is None:
+                column = seg.columns[path] = Column("num")
+            add_num = column.add
+
+            def index_number(docnum: int, values: list[Any]) -> None:
+                if not present or present[-1] != docnum:
+                    present.append(docnum)
+                if len(values) > 1:
+                    values = sorted(values, key=float)
+                for value in values:
+                    add_num(docnum, 1.0 if value is True else 0.0 if value is False else value)
+            return index_number
+
+        def index_other(docnum: int, values: list[Any]) -> None:
+            if not present or present[-1] != docnum:
+                present.append(docnum)
+            self._index_field(docnum, f, path, values)
+        return index_other
 
     def _index_field(self, docnum: int, f: Field, path: str, values: list[Any]) -> None:
         seg = self.segment
@@ -397,6 +524,7 @@ class Index:
         live = sorted(self.docs.items(), key=lambda kv: kv[1].docnum)
         old_sources = self.sources
         self.segment = Segment()
+        self._indexers.clear()
         self.sources = []
         for doc_id, state in live:
             raw = old_sources[state.docnum]
@@ -414,6 +542,10 @@ def source_bytes(source: dict[str, Any]) -> bytes:
     """Serialized `_source`, copied to an exact-size buffer: orjson's output keeps a ~4 KB
     allocation per object, which would cost ~4 GB of RSS per million stored documents."""
     return memoryview(orjson.dumps(source)).tobytes()
+
+
+def _skip(*_args: Any) -> None:
+    """An indexer for values that are not indexed (fields the mapping does not know)."""
 
 
 def _collect_nested(parsed: ParsedDoc, out: list[tuple[str, ParsedDoc]]) -> None:

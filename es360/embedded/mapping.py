@@ -11,6 +11,7 @@ import copy
 import ipaddress
 import math
 import re
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,6 +137,8 @@ class Mapping:
         self.fields: dict[str, Field] = {}
         self.objects: dict[str, str] = {}  # object path -> "object" | "nested"
         self.version = 0
+        # id(object definition) -> (definition, parse plan); see _DocParser.parse_object
+        self._plans: dict[int, tuple[dict[str, Any], dict[str, tuple[Any, ...]]]] = {}
         if mapping:
             self.merge(mapping)
 
@@ -224,6 +227,7 @@ class Mapping:
     def _rebuild(self) -> None:
         self.fields = {}
         self.objects = {}
+        self._plans = {}
         self._walk(self.root.get("properties", {}), "", None)
         self.version += 1
 
@@ -276,6 +280,51 @@ class Mapping:
         regex = re.compile("^" + re.escape(pattern).replace(r"\*", ".*") + "$")
         return sorted(p for p, f in self.fields.items() if regex.match(p) and f.type != "alias")
 
+    def parse_plan(self, prefix: str, obj_def: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+        """For the mapped properties of one object: what a plain value of each needs at parse time.
+
+        `(_LEAF, path, convert, sub_paths)` for leaves whose values convert without the generic
+        machinery (`convert(value)` returns the indexed value or _SLOW), `(_OBJECT, prefix,
+        definition)` for enabled sub-objects. Built once per mapping version and object.
+        """
+        cached = self._plans.get(id(obj_def))
+        if cached is not None and cached[0] is obj_def:
+            return cached[1]
+        plan: dict[str, tuple[Any, ...]] = {}
+        for key, definition in obj_def.get("properties", {}).items():
+            if "." in key or not key or not isinstance(definition, dict):
+                continue
+            path = prefix + key
+            ftype = definition.get("type", "object")
+            if ftype == "object":
+                if definition.get("enabled", True) is not False:
+                    plan[key] = (_OBJECT, path + ".", definition)
+                continue
+            f = self.fields.get(path)
+            if f is None or f.type != ftype or f.params.get("copy_to"):
+                continue
+            convert = _fast_converter(f)
+            if convert is None:
+                continue
+            sub_paths: list[tuple[str, int | None]] = []
+            for sub in f.subs or ():
+                if sub.type in TEXT_LIKE:
+                    sub_paths.append((sub.path, None))  # a string converts to itself
+                elif sub.type == "keyword":  # ... unless longer than ignore_above (then it is left out)
+                    limit = sub.params.get("ignore_above")
+                    try:
+                        sub_paths.append((sub.path, int(limit) if limit is not None else None))
+                    except (TypeError, ValueError):
+                        break
+                else:
+                    break
+            else:
+                plan[key] = (_LEAF, path, convert, tuple(sub_paths))
+        if len(self._plans) >= 1000:
+            self._plans.clear()
+        self._plans[id(obj_def)] = (obj_def, plan)
+        return plan
+
     # ---- documents --------------------------------------------------------------------------
     def parse_document(self, source: dict[str, Any]) -> tuple[ParsedDoc, dict[str, Any] | None]:
         """Convert `_source` into per-field values. Returns the doc and the dynamic mapping update (or None)."""
@@ -295,9 +344,51 @@ class _DocParser:
         if not isinstance(obj, dict):
             raise document_parsing(f"[1:1] object mapping for [{prefix.rstrip('.')}] tried to parse field "
                                    f"[{prefix.rstrip('.')}] as object, but found a concrete value")
-        dynamic = _dynamic_value(obj_def.get("dynamic", dynamic or "true"))
+        raw = obj_def.get("dynamic", dynamic or "true")
+        dynamic = raw if type(raw) is str and raw in _DYNAMIC_VALUES else _dynamic_value(raw)
         props = obj_def.get("properties", {})
+        plan = self.mapping.parse_plan(prefix, obj_def)
+        values = doc.values
         for key, value in obj.items():
+            entry = plan.get(key)
+            if entry is not None and value is not None:
+                # fast path: what parse_value does for a plain value of a mapped field or object
+                if type(value) is list:
+                    if entry[0] is _LEAF and not entry[3] and value:
+                        convert = entry[2]
+                        converted_all = [convert(v) for v in value]
+                        for converted in converted_all:
+                            if converted is _SLOW:
+                                break
+                        else:
+                            found = values.get(entry[1])
+                            if found is None:
+                                values[entry[1]] = converted_all
+                            else:
+                                found.extend(converted_all)
+                            continue
+                elif entry[0] is _LEAF:
+                    subs = entry[3]
+                    if not subs or type(value) is str:
+                        converted = entry[2](value)
+                        if converted is not _SLOW:
+                            found = values.get(entry[1])
+                            if found is None:
+                                values[entry[1]] = [converted]
+                            else:
+                                found.append(converted)
+                            for sub_path, limit in subs:
+                                if limit is not None and len(value) > limit:
+                                    continue
+                                found = values.get(sub_path)
+                                if found is None:
+                                    values[sub_path] = [value]
+                                else:
+                                    found.append(value)
+                            continue
+                elif type(value) is dict:
+                    self.parse_object(value, entry[1], entry[2], doc, dynamic)
+                    continue
             if key == "":
                 raise document_parsing("[1:2] field name cannot be an empty string")
             if "." in key and key.strip(".") == key:
@@ -514,6 +605,138 @@ class _DocParser:
 
 
 # ---- value conversion --------------------------------------------------------------------------
+_LEAF = "leaf"
+_OBJECT = "object"
+_SLOW: Any = object()  # a fast converter's "let convert_value decide" (errors, coercion, rare types)
+_DYNAMIC_VALUES = frozenset({"true", "false", "strict", "runtime"})
+_F32 = struct.Struct("f")
+_F32_MAX = 3.4028234663852886e38
+
+
+_TWO_DIGITS = {f"{i:02d}": i for i in range(100)}
+_THREE_DIGITS = {f"{i:03d}": i for i in range(1000)}
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_DAYS: dict[str, int | None] = {}  # "YYYY-MM-DD" -> days since the epoch (None: not a date)
+
+
+def _iso_days(text: str) -> int | None:
+    days = _DAYS.get(text, _SLOW)
+    if days is not _SLOW:
+        return days
+    from .dates import days_from_civil
+
+    found: int | None = None
+    if text.isascii() and text[:4].isdigit() and text[4] == "-" and text[7] == "-":
+        year, month, day = int(text[:4]), _TWO_DIGITS.get(text[5:7]), _TWO_DIGITS.get(text[8:10])
+        if month is not None and day is not None and 1 <= month <= 12 and 1 <= day <= _MONTH_DAYS[month - 1] \
+                and not (month == 2 and day == 29 and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0))):
+            found = days_from_civil(year, month, day)
+    if len(_DAYS) >= 20_000:
+        _DAYS.clear()
+    _DAYS[text] = found
+    return found
+
+
+def iso_millis(text: str) -> int | None:
+    """Epoch millis of the common ISO-8601 shapes (`2025-03-04`, `2025-03-04T10:22:00`, with `Z`,
+    `.123` or a `+02:00` offset), as dates._fast_iso reads them; None for anything else (the
+    caller then asks the date formatter)."""
+    size = len(text)
+    if size == 10:
+        days = _iso_days(text)
+        return days * 86_400_000 if days is not None else None
+    if size < 19 or text[10] != "T" or text[13] != ":" or text[16] != ":":
+        return None
+    two = _TWO_DIGITS
+    hour, minute, second = two.get(text[11:13]), two.get(text[14:16]), two.get(text[17:19])
+    if hour is None or minute is None or second is None or hour > 23 or minute > 59 or second > 59:
+        return None
+    millis = 0
+    rest = text[19:]
+    if rest[:1] == ".":
+        millis = _THREE_DIGITS.get(rest[1:4], -1)
+        if millis < 0 or (len(rest) > 4 and rest[4] not in "Z+-"):
+            return None
+        rest = rest[4:]
+    offset = 0
+    if rest == "Z" or not rest:
+        pass
+    elif len(rest) == 6 and rest[0] in "+-" and rest[3] == ":":
+        oh, om = two.get(rest[1:3]), two.get(rest[4:6])
+        if oh is None or om is None or oh > 18 or om > 59:
+            return None
+        offset = (oh * 3600 + om * 60) * 1000
+        if rest[0] == "-":
+            offset = -offset
+    else:
+        return None
+    days = _iso_days(text[:10])
+    if days is None:
+        return None
+    return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis - offset
+
+
+def _fast_converter(f: Field) -> Any:
+    """`convert(value)` giving what convert_value gives for the common values of `f`, _SLOW for the
+    rest; None when `f`'s values always take the generic path."""
+    t = f.type
+    if t in TEXT_LIKE or (t == "keyword" and "ignore_above" not in f.params):
+        return lambda v: v if type(v) is str else _SLOW
+    if t == "keyword":
+        try:
+            limit = int(f.params["ignore_above"])
+        except (TypeError, ValueError):
+            return None
+        return lambda v: v if type(v) is str and len(v) <= limit else _SLOW
+    if t in INTEGER_RANGES and t != "unsigned_long":
+        low, high = INTEGER_RANGES[t]
+        return lambda v: v if type(v) is int and low <= v <= high else _SLOW
+    if t == "double":
+        return lambda v: v if type(v) is float and math.isfinite(v) else _SLOW
+    if t == "float":
+        def to_float(v: Any) -> Any:
+            if type(v) is float and math.isfinite(v) and abs(v) <= _F32_MAX:
+                return _F32.unpack(_F32.pack(v))[0]
+            return _SLOW
+        return to_float
+    if t == "scaled_float":
+        factor = float(f.params.get("scaling_factor", 1))
+
+        def to_scaled(v: Any) -> Any:
+            tv = type(v)
+            if (tv is float and math.isfinite(v)) or (tv is int and -(2**53) <= v <= 2**53):
+                scaled = float(v) * factor
+                if math.isfinite(scaled):
+                    return round(scaled) / factor
+            return _SLOW
+        return to_scaled
+    if t == "boolean":
+        return lambda v: v if v is True or v is False else _SLOW
+    if t == "date":
+        from .dates import get_formatter
+
+        try:
+            formatter = get_formatter(f.date_format)
+        except EsError:
+            return None
+
+        iso_first = f.date_format.split("||")[0] in ("strict_date_optional_time", "date_optional_time")
+
+        def to_millis(v: Any) -> Any:
+            if type(v) is not str:
+                return _SLOW
+            if iso_first:  # what formatter.parse tries first for these formats
+                millis = iso_millis(v)
+                if millis is not None:
+                    return millis
+            try:
+                return formatter.parse(v)
+            except EsError:
+                return _SLOW  # the generic path raises (or ignores) it with the document's context
+        return to_millis
+    return None
+
+
 def convert_value(f: Field, value: Any) -> Any:
     """Convert one source value into the indexed value for field `f` (None = ignored)."""
     t = f.type

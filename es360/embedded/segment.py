@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Postings", "InvertedField", "Column", "VectorColumn", "Segment"]
+__all__ = ["Postings", "KeywordPostings", "SingleDocPostings", "TermDict", "add_keyword_doc", "InvertedField", "Column", "VectorColumn", "Segment"]
 
 
 class Postings:
@@ -50,13 +50,185 @@ class Postings:
         return self.positions[start:start + self.freqs[i]]
 
 
+class KeywordPostings:
+    """The postings of an untokenized term (keywords): no positions, lean on memory.
+
+    A term seen in one document keeps that docnum inline (most keyword values of ids, emails and
+    keys are unique); arrays are made when a second document arrives, and term frequencies only
+    once one exceeds 1. Reads see the same `docs`/`freqs`/`doc_array()`/`freq_array()` as `Postings`.
+    """
+
+    __slots__ = ("_one", "_docs", "_freqs")
+    positions = None
+    pos_start = None
+
+    def __init__(self, doc: int) -> None:
+        self._one = doc
+        self._docs: array | None = None
+        self._freqs: array | None = None  # None: every frequency is 1
+
+    def add_doc(self, doc: int, count: int = 1) -> None:
+        """Count `count` more occurrences in `doc` (the last doc added, or a later one)."""
+        docs = self._docs
+        freqs = self._freqs
+        if docs is None:
+            if self._one == doc:
+                if freqs is None:
+                    self._freqs = array("i", [1 + count])
+                else:
+                    freqs[0] += count
+                return
+            self._docs = array("i", (self._one, doc))
+            if freqs is not None:
+                freqs.append(count)
+            elif count != 1:
+                self._freqs = array("i", (1, count))
+            return
+        if docs[-1] == doc:
+            if freqs is None:
+                freqs = self._freqs = array("i", [1]) * len(docs)
+            freqs[-1] += count
+            return
+        docs.append(doc)
+        if freqs is not None:
+            freqs.append(count)
+        elif count != 1:
+            freqs = self._freqs = array("i", [1]) * len(docs)
+            freqs[-1] = count
+
+    @property
+    def docs(self) -> array:
+        return self._docs if self._docs is not None else array("i", (self._one,))
+
+    @property
+    def freqs(self) -> array:
+        if self._freqs is not None:
+            return self._freqs
+        return array("i", [1]) * (len(self._docs) if self._docs is not None else 1)
+
+    def doc_array(self) -> np.ndarray:
+        return np.frombuffer(self.docs.tobytes(), dtype=np.int32)
+
+    def freq_array(self) -> np.ndarray:
+        if self._freqs is None:
+            return np.ones(len(self._docs) if self._docs is not None else 1, dtype=np.int32)
+        return np.frombuffer(self._freqs.tobytes(), dtype=np.int32)
+
+    def positions_of(self, i: int) -> array:
+        raise TypeError("keyword postings have no positions")
+
+
+class SingleDocPostings:
+    """A read-only view of a keyword term found in one document (stored in TermDict as its docnum)."""
+
+    __slots__ = ("doc",)
+    positions = None
+    pos_start = None
+
+    def __init__(self, doc: int) -> None:
+        self.doc = doc
+
+    @property
+    def docs(self) -> array:
+        return array("i", (self.doc,))
+
+    @property
+    def freqs(self) -> array:
+        return array("i", (1,))
+
+    def doc_array(self) -> np.ndarray:
+        return np.array((self.doc,), dtype=np.int32)
+
+    def freq_array(self) -> np.ndarray:
+        return np.ones(1, dtype=np.int32)
+
+    def positions_of(self, i: int) -> array:
+        raise TypeError("keyword postings have no positions")
+
+
+_ABSENT: Any = object()
+
+
+class TermDict(dict):
+    """term -> postings of one field.
+
+    A keyword term found in exactly one document (most ids, emails and keys) is stored as that
+    docnum, a plain int: no object per term for the memory or for Python's cyclic GC to track.
+    Reads (`get`, `[]`, `values()`, `items()`) hand out postings objects as before.
+    """
+
+    __slots__ = ()
+
+    def get(self, term: Any, default: Any = None) -> Any:
+        value = dict.get(self, term, _ABSENT)
+        if value is _ABSENT:
+            return default
+        return SingleDocPostings(value) if type(value) is int else value
+
+    def __getitem__(self, term: Any) -> Any:
+        value = dict.__getitem__(self, term)
+        return SingleDocPostings(value) if type(value) is int else value
+
+    def values(self) -> Any:  # type: ignore[override]
+        return _TermValues(self)
+
+    def items(self) -> Any:  # type: ignore[override]
+        return _TermItems(self)
+
+
+class _TermValues:
+    __slots__ = ("_terms",)
+
+    def __init__(self, terms: TermDict) -> None:
+        self._terms = terms
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def __iter__(self) -> Any:
+        for value in dict.values(self._terms):
+            yield SingleDocPostings(value) if type(value) is int else value
+
+
+class _TermItems:
+    __slots__ = ("_terms",)
+
+    def __init__(self, terms: TermDict) -> None:
+        self._terms = terms
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def __iter__(self) -> Any:
+        for term, value in dict.items(self._terms):
+            yield term, (SingleDocPostings(value) if type(value) is int else value)
+
+
+def add_keyword_doc(terms: TermDict, term: str, doc: int, count: int = 1) -> None:
+    """Record `count` occurrences of keyword `term` in `doc` (the latest doc of the field, or a later one)."""
+    current = dict.get(terms, term)
+    if current is None:
+        if count == 1:
+            dict.__setitem__(terms, term, doc)
+            return
+        postings = KeywordPostings(doc)
+        postings.add_doc(doc, count - 1)
+        dict.__setitem__(terms, term, postings)
+    elif type(current) is int:
+        postings = KeywordPostings(current)
+        postings.add_doc(doc, count)
+        dict.__setitem__(terms, term, postings)
+    else:
+        current.add_doc(doc, count)
+
+
 class InvertedField:
     """The inverted index of one field plus the statistics BM25 needs."""
 
     __slots__ = ("terms", "lengths", "doc_count", "sum_ttf", "with_positions", "_sorted")
 
     def __init__(self, with_positions: bool) -> None:
-        self.terms: dict[str, Postings] = {}
+        self.terms: TermDict = TermDict()
         self.lengths = array("i")  # docnum -> number of tokens (0 = absent); grown lazily
         self.doc_count = 0
         self.sum_ttf = 0
@@ -69,10 +241,16 @@ class InvertedField:
         for term, pos in tokens:
             grouped.setdefault(term, []).append(pos)
         terms = self.terms
+        with_positions = self.with_positions
         for term, positions in grouped.items():
-            postings = terms.get(term)
+            if not with_positions:
+                if term not in terms:
+                    self._sorted = None
+                add_keyword_doc(terms, term, doc, len(positions))
+                continue
+            postings = dict.get(terms, term)
             if postings is None:
-                postings = terms[term] = Postings(self.with_positions)
+                postings = terms[term] = Postings(True)
                 self._sorted = None
             postings.add(doc, positions)
         lengths = self.lengths
@@ -85,14 +263,24 @@ class InvertedField:
 
     def add_term(self, doc: int, term: str) -> None:
         """Fast path for untokenized values (keywords): one term at position 0."""
-        postings = self.terms.get(term)
-        if postings is None:
-            postings = self.terms[term] = Postings(self.with_positions)
-            self._sorted = None
-        postings.add(doc, [0])
+        terms = self.terms
+        if self.with_positions:
+            postings = dict.get(terms, term)
+            if postings is None:
+                postings = terms[term] = Postings(True)
+                self._sorted = None
+            postings.add(doc, [0])
+        else:
+            if term not in terms:
+                self._sorted = None
+            add_keyword_doc(terms, term, doc)
         lengths = self.lengths
-        if len(lengths) <= doc:
-            lengths.extend([0] * (doc + 1 - len(lengths)))
+        size = len(lengths)
+        if size <= doc:
+            if size == doc:
+                lengths.append(0)
+            else:
+                lengths.extend([0] * (doc + 1 - size))
         if lengths[doc] == 0:
             self.doc_count += 1
         lengths[doc] += 1
@@ -148,6 +336,16 @@ class Column:
                 self.vocab.append(value)
                 self._sorted_ords = None
             self.values.append(ordinal)
+
+    def add_str(self, doc: int, value: str) -> None:
+        """`add` for string columns (keywords), without the kind dispatch."""
+        self.docs.append(doc)
+        ordinal = self.ord_of.get(value)
+        if ordinal is None:
+            ordinal = self.ord_of[value] = len(self.vocab)
+            self.vocab.append(value)
+            self._sorted_ords = None
+        self.values.append(ordinal)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """(docnums, values-or-ordinals) as numpy arrays, cached until the next write."""

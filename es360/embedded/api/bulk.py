@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import Any
 
@@ -10,7 +11,7 @@ import orjson
 from ..engine import Engine
 from ..errors import EsError, illegal_argument
 from ..rest import Request, parse_json, route
-from .documents import apply_refresh, apply_update, index_document, write_options
+from .documents import WriteTargets, apply_refresh, apply_update, index_document, write_options
 
 ACTIONS = ("index", "create", "update", "delete")
 META_KEYS = {"_index", "_id", "routing", "_routing", "if_seq_no", "if_primary_term", "version", "version_type",
@@ -86,24 +87,32 @@ class _ParseFailure:
         self.error = error
 
 
-def execute_item(engine: Engine, action: str, meta: dict[str, Any], source: Any, defaults: dict[str, Any]) -> dict:
+_OPTION_KEYS = frozenset({"routing", "_routing", "if_seq_no", "if_primary_term", "version", "version_type"})
+
+
+def execute_item(engine: Engine, action: str, meta: dict[str, Any], source: Any, defaults: dict[str, Any],
+                 targets: WriteTargets | None = None) -> dict:
     """Apply one bulk item; errors become the item's error (never the whole request's)."""
     index_name = meta.get("_index", defaults.get("index"))
     doc_id = meta.get("_id")
-    doc_id = str(doc_id) if doc_id is not None else None
+    doc_id = doc_id if type(doc_id) is str else str(doc_id) if doc_id is not None else None
     try:
         if index_name is None:
             raise EsError(400, "action_request_validation_exception", "Validation Failed: 1: index is missing;")
         if isinstance(source, _ParseFailure):
             raise source.error
-        options = write_options({**{k: defaults.get(k) for k in ("routing",)}, **meta,
-                                 "routing": meta.get("routing", meta.get("_routing", defaults.get("routing")))})
+        if defaults.get("routing") is None and _OPTION_KEYS.isdisjoint(meta):
+            options: dict[str, Any] = {}
+        else:
+            options = write_options({**{k: defaults.get(k) for k in ("routing",)}, **meta,
+                                     "routing": meta.get("routing", meta.get("_routing", defaults.get("routing")))})
         if action in ("index", "create"):
             op_type = "create" if action == "create" else meta.get("op_type", "index")
             pipeline = meta.get("pipeline", defaults.get("pipeline"))
             status, result = index_document(engine, index_name, doc_id, source, op_type=op_type, options=options,
                                             pipeline=pipeline,
-                                            require_alias=bool(meta.get("require_alias", defaults.get("require_alias"))))
+                                            require_alias=bool(meta.get("require_alias", defaults.get("require_alias"))),
+                                            owned=True, targets=targets)
             ingest = engine.extensions.get("ingest")
             if ingest is not None and meta.get("list_executed_pipelines", defaults.get("list_executed_pipelines")):
                 result = {**result, "executed_pipelines": list(ingest.last_executed or [])}
@@ -148,6 +157,20 @@ def execute_item(engine: Engine, action: str, meta: dict[str, Any], source: Any,
 
 @route("POST,PUT", "/_bulk", "/{index}/_bulk")
 def bulk(engine: Engine, req: Request) -> dict[str, Any]:
+    # No cyclic GC while a bulk request runs (the engine lock serializes requests; reference counting
+    # still frees everything acyclic): otherwise each collection promotes the request's short-lived
+    # objects (parsed sources, item results) towards the oldest generation, and full collections of
+    # the whole index data follow far more often than the index grows.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _bulk(engine, req)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _bulk(engine: Engine, req: Request) -> dict[str, Any]:
     start = time.perf_counter()
     if not req.has_body:
         raise EsError(400, "parse_exception", "request body is required")
@@ -161,7 +184,19 @@ def bulk(engine: Engine, req: Request) -> dict[str, Any]:
                 "_source_excludes": req.param("_source_excludes")}
     ingest = engine.extensions.get("ingest")
     ingest_ns, ingest_docs = (ingest.ingest_time_ns, ingest.ingest_count) if ingest is not None else (0, 0)
-    results = [execute_item(engine, action, meta, source, defaults) for action, meta, source in items]
+    targets = WriteTargets(engine)
+    if ingest is not None:
+        ingest.batch_cache = {}
+    try:
+        results = []
+        for n, (action, meta, source) in enumerate(items, 1):
+            results.append(execute_item(engine, action, meta, source, defaults, targets))
+            if n % 20_000 == 0:
+                gc.collect(0)  # a huge request still frees cyclic garbage (from failed items) as it goes
+    finally:
+        if ingest is not None:
+            ingest.batch_cache = None
+    del items
     errors = any("error" in next(iter(r.values())) for r in results)
     forced = apply_refresh(engine, req, _touched(results))
     for result in results:

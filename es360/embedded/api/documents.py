@@ -44,12 +44,54 @@ def write_options(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+class WriteTargets:
+    """Write-target resolution memoized for one bulk request.
+
+    Within a bulk request the only metadata change is an index being auto-created (which may also
+    add aliases from its template), so answers are kept until the number of indices changes.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._generation = -1
+        self._aliases: set[str] | None = None
+        self._writers: dict[str, Index] = {}
+
+    def _current(self) -> None:
+        generation = len(self.engine.indices)
+        if generation != self._generation:
+            self._generation = generation
+            self._aliases = None
+            self._writers.clear()
+
+    def alias_names(self) -> set[str]:
+        self._current()
+        if self._aliases is None:
+            self._aliases = self.engine.alias_names()
+        return self._aliases
+
+    def write_index(self, name: str) -> Index:
+        self._current()
+        index = self._writers.get(name)
+        if index is None:
+            index = self.engine.write_index(name)
+            if not name.startswith("<"):  # date math resolves against the clock: never memoized
+                self._current()
+                self._writers[name] = index
+        return index
+
+
 def index_document(engine: Engine, index_name: str, doc_id: str | None, source: Any, *, op_type: str = "index",
                    options: dict[str, Any] | None = None, pipeline: str | None = None,
-                   require_alias: bool = False) -> tuple[int, dict[str, Any]]:
-    """Index one document (running ingest pipelines when configured); returns (status, result)."""
-    options = dict(options or {})
-    if doc_id is not None and len(doc_id.encode()) > 512:
+                   require_alias: bool = False, owned: bool = False,
+                   targets: WriteTargets | None = None) -> tuple[int, dict[str, Any]]:
+    """Index one document (running ingest pipelines when configured); returns (status, result).
+
+    `owned`: the caller hands `source` over (ingest pipelines may change it in place);
+    `targets`: a bulk request's memoized target resolution.
+    """
+    options = dict(options) if options else {}
+    if doc_id is not None and len(doc_id) > 128 and len(doc_id.encode()) > 512:
         raise action_request_validation([f"id [{doc_id}] is too long, must be no longer than 512 bytes but was: "
                                          f"{len(doc_id.encode())}"])
     if doc_id == "":
@@ -63,18 +105,19 @@ def index_document(engine: Engine, index_name: str, doc_id: str | None, source: 
         # pipelines run before the target is resolved: they may change `_index`, and require_alias
         # applies to the final target (as in ES)
         outcome = ingest.process(engine, index_name, doc_id, source, pipeline=pipeline, op_type=op_type,
-                                 options=options)
+                                 options=options, owned=owned)
         if outcome is None:  # dropped by a pipeline
             return 200, {"_index": index_name, "_id": doc_id or new_id(), "_version": -3, "result": "noop",
                          "_shards": {"total": 0, "successful": 0, "failed": 0}}
         target_name, doc_id, source = outcome
     elif pipeline not in (None, "", "_none"):
         raise illegal_argument(f"pipeline with id [{pipeline}] does not exist")
-    if require_alias and target_name not in engine.alias_names():
+    if require_alias and target_name not in (targets.alias_names() if targets is not None
+                                             else engine.alias_names()):
         raise EsError(404, "index_not_found_exception",
                       f"no such index [{target_name}] and [require_alias] request flag is [true] and "
                       f"[{target_name}] is not an alias", index=target_name)
-    target = engine.write_index(target_name)
+    target = targets.write_index(target_name) if targets is not None else engine.write_index(target_name)
     if doc_id is None:
         doc_id = new_id()
         op_type = "create"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,11 +20,17 @@ def iae(message: str) -> EsError:
     return EsError(400, "illegal_argument_exception", message)
 
 
+_SECOND_TEXT: list[Any] = [None, ""]  # [epoch second, its "%Y-%m-%dT%H:%M:%S" text], reused within a second
+
+
 def ingest_timestamp() -> str:
     """Now, as Java prints a UTC ZonedDateTime (microseconds, trailing zero groups dropped)."""
-    now = datetime.now(UTC)
-    text = now.strftime("%Y-%m-%dT%H:%M:%S")
-    micros = now.microsecond
+    second, micros = divmod(time.time_ns() // 1000, 1_000_000)
+    cached = _SECOND_TEXT
+    if cached[0] != second:
+        cached[1] = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        cached[0] = second
+    text = cached[1]
     if micros:
         frac = f"{micros:06d}"
         text += "." + (frac[:3] if frac.endswith("000") else frac)
@@ -108,18 +115,10 @@ class IngestDocument:
 
     # ---- paths ----------------------------------------------------------------------------------
     def _root(self, path: Any) -> tuple[Any, list[str]]:
-        if not isinstance(path, str) or not path:
-            raise iae("path cannot be null nor empty")
-        if path.startswith(INGEST_PREFIX):
-            root: Any = self.ingest
-            rest = path[len(INGEST_PREFIX):]
-        else:
-            root = self.data
-            rest = path[len(SOURCE_PREFIX):] if path.startswith(SOURCE_PREFIX) else path
-        parts = rest.split(".")
-        if len(parts) == 1 and parts[0] == "":
-            raise iae(f"path [{path}] is not valid")
-        return root, parts
+        parsed = _PATHS.get(path) if type(path) is str else None
+        if parsed is None:
+            parsed = _parse_path(path)
+        return (self.ingest if parsed[0] else self.data), parsed[1]
 
     @staticmethod
     def _resolve(part: str, path: str, context: Any) -> Any:
@@ -150,6 +149,13 @@ class IngestDocument:
             if ignore_missing:
                 return None
             raise iae(f"field [{part}] not present as part of path [{path}]")
+        context = root
+        for part in parts:  # fast path: a chain of maps that all hold the next key
+            if type(context) is not dict or part not in context:
+                break
+            context = context[part]
+        else:
+            return context
         context = root
         try:
             for part in parts:
@@ -230,6 +236,14 @@ class IngestDocument:
         if len(parts) == 1 and type(root) is dict:
             root[parts[0]] = value
             return
+        if len(parts) == 2 and type(root) is dict:  # fast path: `a.b` where `a` is a map (or absent)
+            parent = root.get(parts[0])
+            if type(parent) is dict:
+                parent[parts[1]] = value
+                return
+            if parts[0] not in root:
+                root[parts[0]] = {parts[1]: value}
+                return
         context = self._parent(path, parts, root, True)
         leaf = parts[-1]
         if context is None:
@@ -313,6 +327,30 @@ class IngestDocument:
         model["_source"] = self.data
         model["_ingest"] = self.ingest
         return model
+
+
+_PATHS: dict[str, tuple[bool, list[str]]] = {}  # path -> (under _ingest, parts); valid paths only
+
+
+def _parse_path(path: Any) -> tuple[bool, list[str]]:
+    """Split a field path into (is it under `_ingest.`, its parts), raising ES's errors for bad paths."""
+    if not isinstance(path, str) or not path:
+        raise iae("path cannot be null nor empty")
+    if path.startswith(INGEST_PREFIX):
+        under_ingest = True
+        rest = path[len(INGEST_PREFIX):]
+    else:
+        under_ingest = False
+        rest = path[len(SOURCE_PREFIX):] if path.startswith(SOURCE_PREFIX) else path
+    parts = rest.split(".")
+    if len(parts) == 1 and parts[0] == "":
+        raise iae(f"path [{path}] is not valid")
+    parsed = (under_ingest, parts)
+    if type(path) is str:
+        if len(_PATHS) >= 10_000:
+            _PATHS.clear()
+        _PATHS[path] = parsed
+    return parsed
 
 
 def _dedupe(items: list[Any]) -> list[Any]:

@@ -36,19 +36,55 @@ ESCAPERS: dict[str, Callable[[str], str]] = {
 class Template:
     """A compiled template; `render(model)` returns a string. Plain strings render as themselves."""
 
-    __slots__ = ("source", "parts", "escape", "is_plain")
+    __slots__ = ("source", "parts", "escape", "is_plain", "simple")
 
     def __init__(self, source: str, media_type: str = JSON) -> None:
         self.source = source
         self.escape = ESCAPERS.get(media_type, _json_escape)
         self.is_plain = "{{" not in source
         self.parts = [] if self.is_plain else _parse(source)
+        # literals and `{{a.b}}` variables only: rendered straight from a document (`render_doc`)
+        self.simple: list[Any] | None = None
+        if not self.is_plain and all(type(p) is str or (p[0] == "var" and p[1] != ".") for p in self.parts):
+            self.simple = [p if type(p) is str else (p[1].split("."), p[2]) for p in self.parts]
 
     def render(self, model: Any) -> str:
         if self.is_plain:
             return self.source
         out: list[str] = []
         _render(self.parts, [model], out, self.escape)
+        return "".join(out)
+
+    def render_doc(self, data: dict[str, Any], ingest: dict[str, Any]) -> str:
+        """Render against an ingest document's fields: what `render(doc.model())` gives, without
+        building the model for templates made of literals and variables only."""
+        if self.is_plain:
+            return self.source
+        simple = self.simple
+        if simple is None:
+            model = dict(data)
+            model["_source"] = data
+            model["_ingest"] = ingest
+            return self.render(model)
+        out: list[str] = []
+        escape = self.escape
+        for part in simple:
+            if type(part) is str:
+                out.append(part)
+                continue
+            names, escaped = part
+            first = names[0]
+            value = data if first == "_source" else ingest if first == "_ingest" else data.get(first, _MISSING)
+            if value is _MISSING:
+                value = None
+            else:
+                for name in names[1:]:
+                    value = _step(value, name)
+                    if value is _MISSING:
+                        value = None
+                        break
+            text = "" if value is None else value if type(value) is str else java_str(value)
+            out.append(escape(text) if escaped else text)
         return "".join(out)
 
 

@@ -16,6 +16,7 @@ from urllib.parse import unquote_plus, urlsplit
 import orjson
 
 from ..errors import EsError
+from ..mapping import iso_millis
 from ..painless import compile_script
 from ..painless.runtime import (
     class_name,
@@ -47,7 +48,7 @@ def iae(message: str, cause: EsError | None = None) -> EsError:
 def render(template: Template, doc: IngestDocument) -> str:
     if template.is_plain:
         return template.source
-    return template.render(doc.model())
+    return template.render_doc(doc.data, doc.ingest)
 
 
 # ---------------------------------------------------------------------------------------------- values
@@ -77,6 +78,8 @@ class ValueSource:
         kind = self.kind
         if kind == "const":
             return self.value
+        if kind == "template" and model is None:
+            return self.value.render_doc(doc.data, doc.ingest)
         if model is None:
             model = doc.model()
         if kind == "template":
@@ -567,6 +570,31 @@ def parse_date_value(text: str, fmt: str, tz: str | None, locale: str | None) ->
     return dates.get_formatter(pattern, locale).parse(text, tz)
 
 
+_TWO = [f"{i:02d}" for i in range(100)]
+_THREE = [f"{i:03d}" for i in range(1000)]
+_DAY_TEXT: dict[int, str | None] = {}  # days since the epoch -> "YYYY-MM-DDT" (None: outside years 1..9999)
+
+
+def _print_utc_millis(millis: int) -> str | None:
+    """`millis` in DEFAULT_OUTPUT_FORMAT and UTC (None outside years 1..9999: the formatter handles those)."""
+    days, rest = divmod(millis, 86_400_000)
+    prefix = _DAY_TEXT.get(days, "")
+    if prefix == "":
+        from ..dates import civil_from_days
+
+        year, month, day = civil_from_days(days)
+        prefix = f"{year:04d}-{month:02d}-{day:02d}T" if 1 <= year <= 9999 else None
+        if len(_DAY_TEXT) >= 20_000:
+            _DAY_TEXT.clear()
+        _DAY_TEXT[days] = prefix
+    if prefix is None:
+        return None
+    hour, rest = divmod(rest, 3_600_000)
+    minute, rest = divmod(rest, 60_000)
+    second, milli = divmod(rest, 1000)
+    return f"{prefix}{_TWO[hour]}:{_TWO[minute]}:{_TWO[second]}.{_THREE[milli]}Z"
+
+
 class DateProcessor(Processor):
     type = "date"
 
@@ -580,7 +608,20 @@ class DateProcessor(Processor):
         from .. import dates
 
         obj = doc.get(self.field)
-        text = java_str(obj) if obj is not None else None
+        text = obj if type(obj) is str else java_str(obj) if obj is not None else None
+        timezone = self.timezone
+        if text is not None and self.formats[0] == "ISO8601" and (
+                timezone is None or (timezone.is_plain and timezone.source == "UTC")):
+            # the common case: an ISO-8601 instant read and printed in UTC
+            millis = iso_millis(text)
+            if millis is None:
+                millis = dates._fast_iso(text)
+            if millis is not None:
+                printed = _print_utc_millis(millis) if self.output_format == DEFAULT_OUTPUT_FORMAT else None
+                if printed is None:
+                    printed = dates.get_formatter(self.output_format).format(millis, "UTC")
+                doc.set(self.target, printed)
+                return doc
         try:
             tz = render(self.timezone, doc) if self.timezone is not None else None
             if tz is not None:
@@ -780,6 +821,9 @@ def fingerprint(values: list[Any], method: str = "SHA-1", salt: str = "") -> str
     hasher = HASHERS[method]()
     if salt:
         hasher.update(salt.encode("utf-8"))
+    if all(type(v) is str for v in values):  # the common case: what the loop below feeds, in one update
+        hasher.update(b"".join(b"\x00" + v.encode("utf-8") for v in values))
+        return base64.b64encode(hasher.digest()).decode()
     stack = list(reversed(values))
     while stack:
         value = stack.pop()

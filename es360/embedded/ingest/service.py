@@ -30,6 +30,7 @@ class IngestService:
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
+        self._runner = Runner(self)  # stateless without a tracker: one serves every write
         self.bodies: dict[str, dict[str, Any]] = {}
         self.pipelines: dict[str, Pipeline] = {}
         self.broken: dict[str, EsError] = {}
@@ -38,6 +39,8 @@ class IngestService:
         self.ingest_time_ns = 0
         self.ingest_count = 0
         self.last_executed: list[str] | None = None
+        # set by a bulk request while it runs: index_setting answers memoized per target and name
+        self.batch_cache: dict[tuple[str, str, int], str | None] | None = None
         store = getattr(engine, "store", None)
         if store is not None:
             for pipeline_id, body in store.load_objects("pipeline").items():
@@ -135,6 +138,17 @@ class IngestService:
         """`index.<name>` of the index a write goes to (an Index, or a name: index, alias or template)."""
         if not isinstance(target, str):
             return target.setting(name)
+        cache = self.batch_cache
+        if cache is None:
+            return self._index_setting(target, name)
+        # within one bulk request only auto-created indices change what a name resolves to
+        key = (target, name, len(self.engine.indices))
+        if key in cache:
+            return cache[key]
+        value = cache[key] = self._index_setting(target, name)
+        return value
+
+    def _index_setting(self, target: str, name: str) -> str | None:
         engine = self.engine
         index = engine.indices.get(target)
         if index is None:
@@ -156,14 +170,15 @@ class IngestService:
         return flat.get(f"index.{name}")
 
     def process(self, engine: Any, target: Any, doc_id: str | None, source: dict[str, Any], *,
-                pipeline: str | None = None, op_type: str = "index", options: dict[str, Any] | None = None
-                ) -> tuple[Any, str | None, dict[str, Any]] | None:
+                pipeline: str | None = None, op_type: str = "index", options: dict[str, Any] | None = None,
+                owned: bool = False) -> tuple[Any, str | None, dict[str, Any]] | None:
         """Run the request (or index default) pipeline and the index final pipeline on one document.
 
         `target` is the Index the write resolved to (or its name). Returns (target, doc_id, source)
         with the target re-resolved when a pipeline changed `_index`, or None when the document
         was dropped. `options` (routing, version, ...) is updated in place from the metadata.
-        Processor failures raise the processor's EsError.
+        Processor failures raise the processor's EsError. With `owned`, the caller hands `source`
+        over (pipelines then change it in place instead of a copy).
         """
         self.last_executed = None
         if pipeline == "":
@@ -181,7 +196,8 @@ class IngestService:
             return target, doc_id, source
         started = time.perf_counter_ns()
         executed: list[str] = []
-        doc = IngestDocument.create(deep_copy(source), name, doc_id, routing=options.get("routing"),
+        doc = IngestDocument.create(source if owned else deep_copy(source), name, doc_id,
+                                    routing=options.get("routing"),
                                     version=options.get("version", -3),
                                     version_type=options.get("version_type", "internal"),
                                     if_seq_no=options.get("if_seq_no"), if_primary_term=options.get("if_primary_term"))
@@ -235,7 +251,7 @@ class IngestService:
         started = time.perf_counter_ns()
         stats.count += 1
         try:
-            return Runner(self).run_pipeline(pipeline, doc)
+            return self._runner.run_pipeline(pipeline, doc)
         except (IngestFailure, EsError):
             stats.failed += 1
             raise

@@ -22,7 +22,14 @@ from .errors import (
 )
 from .parser import Node, Program
 
+
+def generate(program: Program, source: str) -> Callable[[dict], Any] | None:
+    from .codegen import generate as generate_python
+
+    return generate_python(program, source)
+
 Fn = Callable[[dict], Any]
+CODEGEN = True  # compile scripts to Python source where codegen.py supports them (tests compare both)
 BREAK = 1
 CONTINUE = 2
 MAX_LOOP = 1_000_000
@@ -847,14 +854,19 @@ class CompiledScript:
         self._body = compiler.compile()
         self._functions = compiler.functions
         self._starts = program.statement_starts
+        # the same script as one Python function (None where only the closures can run it)
+        self._fast = generate(program, source) if CODEGEN else None
 
     def execute(self, variables: dict[str, Any] | None = None) -> Any:
         env: dict[str, Any] = dict(variables) if variables else {}
         doc = env.get("doc")
         if isinstance(doc, dict):
             env["doc"] = rt.DocMap(doc)
-        env[RT] = _RunState(self._functions)
+        fast = self._fast
         try:
+            if fast is not None:
+                return fast(env)
+            env[RT] = _RunState(self._functions)
             sig = self._body(env)
         except JavaException as exc:
             raise runtime_error(self.source, exc, self._bounds(exc.pos)) from None
