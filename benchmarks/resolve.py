@@ -1,0 +1,167 @@
+"""Identity resolution: speed (records/s) and quality (precision, recall, F1) figures.
+
+Speed, per size: the in-process core (features, blocking, comparison, EM, scoring, clustering) and,
+with --engine, a full `es360 resolve` against the embedded engine in its own process (read with PIT +
+search_after, match, write customers / identity / customer_id on records / merge-log, run enrich),
+then a re-run on unchanged data. Goal (issue 5): 100k records <= 60 s on 2 cores; pin the cores
+with e.g. `taskset -c 0,1`.
+
+Quality: es360's own synthetic people (es360.identity.synthetic) at several noise levels and seeds
+and, with --demo, the demo world (es360.demo.generator) ingested through the real pipelines and
+scored against truth/people.jsonl. Goal: precision >= 0.99 and recall >= 0.98.
+
+    python benchmarks/resolve.py                          # 10k and 100k records, in-process
+    python benchmarks/resolve.py --sizes 10000,100000,1000000 --engine
+    python benchmarks/resolve.py --quality --demo 6000    # quality only
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from elasticsearch import Elasticsearch, helpers
+
+from es360.identity.evaluate import evaluate
+from es360.identity.features import from_source
+from es360.identity.matcher import match
+from es360.identity.resolve import resolve
+from es360.identity.synthetic import generate_world
+from es360.setup import run_setup
+
+RECORDS_PER_PERSON = 2.22  # what the synthetic generator produces on average
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_engine(data: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "es360.embedded", "--port", str(port), "--data", str(data)])
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(url, timeout=1)
+            return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("engine did not start")
+
+
+def stop_engine(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def speed_in_process(records: int) -> None:
+    world = generate_world(max(int(records / RECORDS_PER_PERSON), 1), seed=3)
+    started = time.perf_counter()
+    recs = [from_source(i, d) for i, d in enumerate(world.records)]
+    features = time.perf_counter() - started
+    result = match(recs)
+    total = time.perf_counter() - started
+    phases = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
+    print(f"in-process {len(recs):>9,} records: {total:6.1f}s  {len(recs) / total:8,.0f} records/s  "
+          f"(features {features:.1f}s, {phases}; {result.blocking.pairs:,} candidate pairs)", flush=True)
+
+
+def speed_engine(records: int) -> None:
+    world = generate_world(max(int(records / RECORDS_PER_PERSON), 1), seed=3)
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url = start_engine(Path(tmp) / "engine")
+        try:
+            es = Elasticsearch(url, request_timeout=600)
+            run_setup(es, "bench-")
+            started = time.perf_counter()
+            for _ok, _info in helpers.streaming_bulk(es, ({"_index": "bench-records", "_source": d}
+                                                          for d in world.records), chunk_size=2000):
+                pass
+            es.indices.refresh(index="bench-records")
+            load = time.perf_counter() - started
+            for label in ("first run", "re-run"):
+                started = time.perf_counter()
+                report = resolve(es, "bench-", Path(tmp) / "home")
+                total = time.perf_counter() - started
+                s = report.seconds
+                print(f"engine     {report.records:>9,} records, {label:9}: {total:6.1f}s  "
+                      f"{report.records / total:8,.0f} records/s  (read {s['read']:.1f}s, match {s['match']:.1f}s, "
+                      f"write {s.get('write', 0):.1f}s; loading the records took {load:.1f}s)", flush=True)
+        finally:
+            stop_engine(proc)
+
+
+def quality_synthetic() -> None:
+    for noise in (0.5, 1.0, 1.5):
+        for seed in (1, 2):
+            world = generate_world(4000, seed=seed, noise=noise)
+            recs = [from_source(i, d) for i, d in enumerate(world.records)]
+            result = match(recs)
+            e = evaluate({r.record_id: str(result.labels[r.idx]) for r in recs}, world.truth)
+            print(f"synthetic noise {noise:.1f} seed {seed}: {e.records:,} records  precision {e.precision:.4f}  "
+                  f"recall {e.recall:.4f}  F1 {e.f1:.4f}  B-cubed F1 {e.bcubed_f1:.4f}  "
+                  f"exact clusters {e.exact_cluster_rate:.3f}", flush=True)
+
+
+def quality_demo(people: int, seed: int, with_activity: bool) -> None:
+    from es360.demo.generator import generate_world as demo_world
+    from es360.ingest.mapping import load_mapping
+    from es360.ingest.run import IngestRun
+
+    files = [("crm", "crm/contacts.csv"), ("shop-customers", "shop/customers.jsonl"),
+             ("support", "support/tickets.jsonl"), ("marketing-subscribers", "marketing/subscribers.csv")]
+    if with_activity:  # orders and logins tell which mailboxes an account uses
+        files += [("shop-orders", "shop/orders.csv"), ("web", "web/events.jsonl")]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "world"
+        demo_world(out, customers=people, seed=seed)
+        proc, url = start_engine(Path(tmp) / "engine")
+        try:
+            es = Elasticsearch(url, request_timeout=600)
+            run_setup(es, "demo-")
+            for source, name in files:
+                IngestRun(es, load_mapping(source), "demo-", Path(tmp) / "home", batch_size=2000).run([str(out / name)])
+            report = resolve(es, "demo-", Path(tmp) / "home", truth=out / "truth" / "people.jsonl", dry_run=True)
+        finally:
+            stop_engine(proc)
+    e = report.evaluation or {}
+    label = "with activity" if with_activity else "records only"
+    print(f"demo world {people:,} people seed {seed} ({label}): {report.records:,} records  precision {e['precision']:.4f}  "
+          f"recall {e['recall']:.4f}  F1 {e['f1']:.4f}  B-cubed F1 {e['bcubed_f1']:.4f}  "
+          f"exact clusters {e['exact_cluster_rate']:.3f}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated record counts for speed")
+    parser.add_argument("--engine", action="store_true", help="also time full runs against the embedded engine")
+    parser.add_argument("--quality", action="store_true", help="print quality on synthetic people")
+    parser.add_argument("--demo", type=int, default=0, metavar="PEOPLE", help="also score a demo world of PEOPLE")
+    parser.add_argument("--demo-seed", type=int, default=360)
+    parser.add_argument("--no-activity", action="store_true", help="ingest only the demo's record files")
+    args = parser.parse_args()
+    if not args.quality and not args.demo:
+        for size in (int(s) for s in args.sizes.split(",") if s):
+            speed_in_process(size)
+            if args.engine:
+                speed_engine(size)
+    if args.quality:
+        quality_synthetic()
+    if args.demo:
+        quality_demo(args.demo, args.demo_seed, not args.no_activity)
+
+
+if __name__ == "__main__":
+    main()

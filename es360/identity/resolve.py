@@ -1,0 +1,241 @@
+"""`es360 resolve`: read records, match, keep ids stable, write golden customers and identity, run enrich."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import Elasticsearch
+
+from es360.errors import Es360Error
+from es360.identity.evaluate import Evaluation, evaluate, load_truth
+from es360.identity.features import Rec
+from es360.identity.golden import golden_profile
+from es360.identity.matcher import MatchConfig, Resolution, match
+from es360.identity.model import Model
+from es360.identity.overrides import load_overrides
+from es360.identity.source import activity_emails, read_records
+from es360.identity.stable_ids import Assignment, assign_ids
+from es360.identity.store import (
+    WriteReport,
+    execute_enrich,
+    existing_docs,
+    identity_docs,
+    write_customers,
+    write_identity,
+    write_merge_log,
+    write_record_ids,
+)
+
+ProgressFn = Callable[[str, int, int | None], None]
+
+
+@dataclass
+class ResolveReport:
+    """What one resolution run found and wrote."""
+
+    run_id: str
+    records: int = 0
+    customers: int = 0
+    new_customers: int = 0
+    merges: int = 0
+    splits: int = 0
+    candidate_pairs: int = 0
+    links: int = 0
+    rejected_links: int = 0
+    unique_name_joins: int = 0
+    same_address_joins: int = 0
+    activity_emails: int = 0  # records that gained a mailbox from activity
+    overrides: dict[str, int] = field(default_factory=dict)
+    override_conflicts: int = 0
+    model: dict[str, Any] = field(default_factory=dict)
+    blocking: dict[str, Any] = field(default_factory=dict)
+    written: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    dry_run: bool = False
+    evaluation: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def model_path(home: Path, prefix: str) -> Path:
+    """Where the last run's fitted model lives (read by `es360 explain`)."""
+    return Path(home) / "identity" / f"{prefix}model.json"
+
+
+def save_model(home: Path, prefix: str, model: Model) -> Path:
+    path = model_path(home, prefix)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(model.as_dict()))
+    tmp.replace(path)
+    return path
+
+
+def load_model(home: Path, prefix: str) -> Model:
+    path = model_path(home, prefix)
+    if not path.is_file():
+        raise Es360Error(f"No identity model at {path}; run `es360 resolve` first.")
+    try:
+        return Model.from_dict(json.loads(path.read_text()))
+    except (ValueError, KeyError, TypeError):
+        raise Es360Error(f"The identity model at {path} is unreadable; run `es360 resolve` again.") from None
+
+
+def _evidence(resolution: Resolution) -> Callable[[list[int], list[int]], tuple[float | None, dict[str, Any]]]:
+    """Evidence between two groups of records: the strongest pair with its per-field weights."""
+    def evidence(xs: list[int], ys: list[int]) -> tuple[float | None, dict[str, Any]]:
+        if not xs or not ys:
+            return None, {}
+        a, b = max(((x, y) for x in xs[:50] for y in ys[:50]), key=lambda p: resolution.weight(*p))
+        score = resolution.score(a, b)
+        records = resolution.records
+        return score.weight, {"strongest_pair": {"a": records[a].record_id, "b": records[b].record_id,
+                                                 **score.as_dict()},
+                              "threshold_weight": round(resolution.model.threshold_weight, 3)}
+    return evidence
+
+
+def _check_aliases(es: Elasticsearch, prefix: str) -> None:
+    for kind in ("records", "customers", "identity", "merge-log"):
+        if not es.indices.exists_alias(name=f"{prefix}{kind}"):
+            raise Es360Error(f"Index alias {prefix}{kind} does not exist; run `es360 setup` first.")
+
+
+def attach_activity_emails(records: list[Rec], seen: dict[str, set[str]]) -> int:
+    """Give records the other mailboxes their ids were used with in activity; returns how many got one."""
+    count = 0
+    for r in records:
+        extra = seen.get(r.record_id, set()) - {r.email_canon}
+        if extra:
+            r.alt_emails = frozenset(extra)
+            count += 1
+    return count
+
+
+def resolve(es: Elasticsearch, prefix: str, home: Path, *, truth: Path | None = None, dry_run: bool = False,
+            config: MatchConfig | None = None, progress: ProgressFn | None = None,
+            use_activity: bool = True) -> ResolveReport:
+    """One resolution run over every record under `prefix`. With `use_activity`, mailboxes seen with a
+    record's id in activity (orders, logins) count as that record's too."""
+    _check_aliases(es, prefix)
+    report = ResolveReport(datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6], dry_run=dry_run)
+    truth_map = load_truth(truth) if truth is not None else None  # fail fast on a bad file
+    clock = time.perf_counter()
+    records = read_records(es, f"{prefix}records", (lambda n: progress("reading", n, None)) if progress else None)
+    report.seconds["read"] = round(time.perf_counter() - clock, 3)
+    report.records = len(records)
+    if use_activity:
+        clock = time.perf_counter()
+        report.activity_emails = attach_activity_emails(records, activity_emails(es, f"{prefix}activity"))
+        report.seconds["read_activity"] = round(time.perf_counter() - clock, 3)
+
+    overrides = load_overrides(home)
+    report.overrides = {"must_merge": len(overrides.must_merge), "do_not_merge": len(overrides.do_not_merge)}
+    clock = time.perf_counter()
+    resolution = match(records, config, must_merge=overrides.must_merge, do_not_merge=overrides.do_not_merge,
+                       progress=progress)
+    report.seconds["match"] = round(time.perf_counter() - clock, 3)
+    report.seconds.update({f"match.{k}": round(v, 3) for k, v in resolution.timings.items()})
+    _summarize(report, resolution)
+
+    clusters = sorted(resolution.clusters().values(), key=lambda members: min(members))
+    assignment = assign_ids(records, clusters, _evidence(resolution))
+    report.customers = len(clusters)
+    report.new_customers = assignment.new_customers
+    report.merges = sum(1 for e in assignment.events if e.action == "merge")
+    report.splits = sum(1 for e in assignment.events if e.action == "split")
+    if truth_map is not None:
+        predicted = {records[i].record_id: assignment.ids[c] for c, members in enumerate(clusters) for i in members}
+        report.evaluation = _evaluation(evaluate(predicted, truth_map))
+    if not dry_run:
+        clock = time.perf_counter()
+        report.written = asdict(_write(es, prefix, records, clusters, assignment, report.run_id, progress))
+        report.seconds["write"] = round(time.perf_counter() - clock, 3)
+        save_model(home, prefix, resolution.model)
+    return report
+
+
+def _enrich_ready(es: Elasticsearch, prefix: str) -> bool:
+    """True when the enrich index already holds every identity doc (a re-run that changed nothing)."""
+    pattern = f".enrich-{prefix}identity*"
+    if not es.indices.exists(index=pattern, expand_wildcards="all"):
+        return False
+    enriched = es.count(index=pattern, expand_wildcards="all")["count"]
+    return bool(enriched == es.count(index=f"{prefix}identity")["count"])
+
+
+def _evaluation(result: Evaluation) -> dict[str, Any]:
+    return result.as_dict()
+
+
+def _summarize(report: ResolveReport, resolution: Resolution) -> None:
+    decisions = resolution.result.decisions
+    report.candidate_pairs = resolution.blocking.pairs
+    report.links = sum(1 for d in decisions if d.action == "link")
+    report.rejected_links = sum(1 for d in decisions if d.action.startswith("rejected") or d.action == "do_not_merge")
+    report.unique_name_joins = sum(1 for d in decisions if d.action == "unique_name")
+    report.same_address_joins = sum(1 for d in decisions if d.action == "same_address")
+    report.override_conflicts = sum(1 for d in decisions if d.action == "conflict")
+    model = resolution.model
+    report.model = {"lambda": round(model.lam, 5), "threshold": model.threshold,
+                    "threshold_weight": round(model.threshold_weight, 3), "em_iterations": model.iterations,
+                    "em_converged": model.converged}
+    stats = resolution.blocking
+    report.blocking = {"keys": stats.keys, "blocks": stats.blocks, "oversized_blocks": stats.oversized,
+                       "largest_block": stats.largest, "pairs_by_key": stats.by_kind}
+
+
+def _write(es: Elasticsearch, prefix: str, records: list[Rec], clusters: list[list[int]], assignment: Assignment,
+           run_id: str, progress: ProgressFn | None) -> WriteReport:
+    written = WriteReport()
+    now = datetime.now(UTC).isoformat()
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        written.seconds[step] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
+    existing_customers = existing_docs(es, f"{prefix}customers")
+    by_customer: dict[str, list[Rec]] = {}
+    assigned = [""] * len(records)
+    for c, members in enumerate(clusters):
+        cid = assignment.ids[c]
+        by_customer[cid] = [records[i] for i in members]
+        for i in members:
+            assigned[i] = cid
+    docs = {}
+    for cid, recs in by_customer.items():
+        history = (existing_customers.get(cid, {}).get("resolution") or {}).get("merged_from") or []
+        merged = set(history)
+        for old in assignment.merged_into.get(cid, []):
+            merged.add(old)
+            merged.update((existing_customers.get(old, {}).get("resolution") or {}).get("merged_from") or [])
+        docs[cid] = golden_profile(cid, recs, merged)
+    lap("golden")
+    write_customers(es, f"{prefix}customers", docs, existing_customers, run_id, written, progress)
+    lap("customers")
+    wanted, written.identity_conflicts = identity_docs(by_customer)
+    existing_identity = {k: str(v.get("customer_id")) for k, v in existing_docs(es, f"{prefix}identity").items()}
+    write_identity(es, f"{prefix}identity", wanted, existing_identity, now, written, progress)
+    lap("identity")
+    write_record_ids(es, records, assigned, written, progress)
+    lap("records")
+    write_merge_log(es, f"{prefix}merge-log", assignment.events, run_id, now, written)
+    es.indices.refresh(index=",".join(f"{prefix}{k}" for k in ("customers", "identity", "records", "merge-log")))
+    lap("refresh")
+    if written.identity_written or written.identity_deleted or not _enrich_ready(es, prefix):
+        execute_enrich(es, f"{prefix}identity", written)
+    lap("enrich")
+    if written.errors:
+        raise Es360Error(f"{len(written.errors)}+ documents were rejected while writing the resolution; first: "
+                         f"{written.errors[0]}")
+    return written

@@ -1,0 +1,94 @@
+"""Read source records from Elasticsearch: a point-in-time and search_after, never local files."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
+
+from es360.errors import Es360Error
+from es360.identity.features import Rec, from_source
+from es360.identity.text import canonical_email
+
+RECORD_FIELDS = ["record_id", "source", "source_id", "customer_id", "name", "email", "phone", "birth_date",
+                 "address", "consent", "created_at", "updated_at"]
+PAGE = 5000
+
+
+def scan_pit(es: Elasticsearch, index: str, *, query: dict[str, Any] | None = None, fields: list[str] | None = None,
+             page: int = PAGE, keep_alive: str = "2m") -> Iterator[dict[str, Any]]:
+    """Every hit of `index` (an alias is fine), in a stable order, through a point-in-time."""
+    try:
+        pit = es.open_point_in_time(index=index, keep_alive=keep_alive)["id"]
+    except NotFoundError:
+        raise Es360Error(f"Index {index} does not exist; run `es360 setup` first.") from None
+    after: list[Any] | None = None
+    try:
+        while True:
+            body: dict[str, Any] = {"size": page, "sort": [{"_shard_doc": "asc"}], "track_total_hits": False}
+            if query is not None:
+                body["query"] = query
+            if fields is not None:
+                body["_source"] = fields
+            if after is not None:
+                body["search_after"] = after
+            response = es.search(pit={"id": pit, "keep_alive": keep_alive}, **body)
+            pit = response.get("pit_id", pit)
+            hits = response["hits"]["hits"]
+            if not hits:
+                return
+            yield from hits
+            after = hits[-1]["sort"]
+            if len(hits) < page:
+                return
+    finally:
+        with contextlib.suppress(ApiError, TransportError):  # best effort: the PIT expires anyway
+            es.close_point_in_time(id=pit)
+
+
+def read_records(es: Elasticsearch, alias: str, progress: Callable[[int], None] | None = None) -> list[Rec]:
+    """All source records of `alias` as features, ordered (and `idx` numbered) by record_id, so a run
+    does not depend on the order the cluster returns documents in."""
+    hits = []
+    for hit in scan_pit(es, alias):  # whole _source: cheaper to serve than a filtered one
+        src = hit.get("_source") or {}
+        src.pop("raw", None)
+        src.pop("extra", None)
+        hits.append(hit)
+        if progress is not None and len(hits) % PAGE == 0:
+            progress(len(hits))
+    if progress is not None:
+        progress(len(hits))
+    hits.sort(key=lambda h: (str((h.get("_source") or {}).get("record_id") or ""), h["_id"]))
+    return [from_source(i, hit.get("_source") or {}, hit["_id"], hit["_index"]) for i, hit in enumerate(hits)]
+
+
+def activity_emails(es: Elasticsearch, alias: str, record_ids: list[str] | None = None) -> dict[str, set[str]]:
+    """record_id -> canonical emails seen with that record's id in activity (an order placed by shop
+    account S-1 with another address, a web login): evidence that the record's owner uses them."""
+    if not es.indices.exists_alias(name=alias):
+        return {}
+    filters: list[dict[str, Any]] = [{"exists": {"field": "identity.source_id"}}, {"exists": {"field": "identity.email"}}]
+    if record_ids is not None:
+        filters.append({"terms": {"identity.source_id": sorted({r.partition(":")[2] for r in record_ids})}})
+    sources = [{"source": {"terms": {"field": "identity.source"}}}, {"id": {"terms": {"field": "identity.source_id"}}},
+               {"email": {"terms": {"field": "identity.email"}}}]
+    out: dict[str, set[str]] = {}
+    after: dict[str, Any] | None = None
+    while True:
+        composite: dict[str, Any] = {"size": PAGE, "sources": sources}
+        if after is not None:
+            composite["after"] = after
+        response = es.search(index=alias, size=0, query={"bool": {"filter": filters}},
+                             aggs={"pairs": {"composite": composite}})
+        agg = response["aggregations"]["pairs"]
+        for bucket in agg["buckets"]:
+            key = bucket["key"]
+            email = canonical_email(str(key["email"]))
+            if email:
+                out.setdefault(f"{key['source']}:{key['id']}", set()).add(email)
+        after = agg.get("after_key")
+        if not agg["buckets"] or after is None:
+            return out

@@ -1,0 +1,181 @@
+"""Write a resolution to Elasticsearch: customers, identity, merge-log, customer_id on records, enrich.
+
+Only what changed is written, so re-running on unchanged data writes nothing. Every document has a
+deterministic _id: customers by customer_id, identity docs by identifier, merge-log entries by a
+hash of the event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
+
+from es360.errors import Es360Error
+from es360.identity.features import Rec
+from es360.identity.source import scan_pit
+from es360.identity.stable_ids import IdEvent
+
+ProgressFn = Callable[[str, int, int | None], None]
+
+
+@dataclass
+class WriteReport:
+    """Counts of what a resolution wrote."""
+
+    customers_written: int = 0
+    customers_deleted: int = 0
+    identity_written: int = 0
+    identity_deleted: int = 0
+    identity_conflicts: int = 0
+    records_updated: int = 0
+    merge_log: int = 0
+    enrich_executed: bool = False
+    errors: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _bulk(es: Elasticsearch, actions: Iterable[dict[str, Any]], report: WriteReport,
+          progress: ProgressFn | None = None, phase: str = "", total: int | None = None) -> int:
+    """Stream actions with retries on 429; returns how many succeeded, keeps the first errors."""
+    ok = 0
+    done = 0
+    for success, info in helpers.streaming_bulk(es, actions, chunk_size=2000, max_retries=5, initial_backoff=1,
+                                                raise_on_error=False, raise_on_exception=False):
+        done += 1
+        if success:
+            ok += 1
+        elif len(report.errors) < 20:
+            item = next(iter(info.values()))
+            report.errors.append(f"{item.get('_index')}/{item.get('_id')}: {item.get('error')}")
+        if progress is not None and done % 5000 == 0:
+            progress(phase, done, total)
+    if progress is not None:
+        progress(phase, done, total)
+    return ok
+
+
+def existing_docs(es: Elasticsearch, alias: str, fields: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """_id -> _source of every document behind an alias."""
+    return {hit["_id"]: hit.get("_source") or {} for hit in scan_pit(es, alias, fields=fields)}
+
+
+def _comparable(doc: dict[str, Any]) -> str:
+    clean = json.loads(json.dumps(doc))
+    (clean.get("resolution") or {}).pop("run_id", None)
+    return json.dumps(clean, sort_keys=True)
+
+
+def write_customers(es: Elasticsearch, alias: str, docs: dict[str, dict[str, Any]], existing: dict[str, dict[str, Any]],
+                    run_id: str, report: WriteReport, progress: ProgressFn | None = None) -> None:
+    """Index changed customer documents (stamped with run_id) and delete customers that no longer exist."""
+    changed = [cid for cid, doc in docs.items() if cid not in existing or _comparable(existing[cid]) != _comparable(doc)]
+
+    def actions() -> Iterator[dict[str, Any]]:
+        for cid in changed:
+            doc = docs[cid]
+            doc["resolution"] = {**doc.get("resolution", {}), "run_id": run_id}
+            yield {"_op_type": "index", "_index": alias, "_id": cid, "_source": doc}
+        for cid in existing:
+            if cid not in docs:
+                yield {"_op_type": "delete", "_index": alias, "_id": cid}
+
+    gone = sum(1 for cid in existing if cid not in docs)
+    _bulk(es, actions(), report, progress, "customers", len(changed) + gone)
+    report.customers_written = len(changed)
+    report.customers_deleted = gone
+
+
+def identity_docs(customers: dict[str, list[Rec]]) -> tuple[dict[str, str], int]:
+    """identifier -> customer_id for every email, phone and source record id, and how many identifiers
+    several customers claim (a household email). A shared identifier goes to the customer with most
+    records carrying it; ties go to the older customer (earliest record)."""
+    claims: dict[str, dict[str, int]] = {}
+    age: dict[str, tuple[float, str]] = {}
+    for cid, recs in customers.items():
+        age[cid] = min(r.age_key for r in recs)
+        for r in recs:
+            keys = {f"{r.source}:{r.source_id}"}
+            if r.email:
+                keys.add(f"email:{r.email}")
+                keys.add(f"email:{r.email_canon}")
+            if r.phone:
+                keys.add(f"phone:{r.phone}")
+            for key in keys:
+                per = claims.setdefault(key, {})
+                per[cid] = per.get(cid, 0) + 1
+    out: dict[str, str] = {}
+    conflicts = 0
+    for key, per in claims.items():
+        if len(per) > 1:
+            conflicts += 1
+        out[key] = min(per, key=lambda cid: (-per[cid], age[cid], cid))
+    return out, conflicts
+
+
+def write_identity(es: Elasticsearch, alias: str, wanted: dict[str, str], existing: dict[str, str], now: str,
+                   report: WriteReport, progress: ProgressFn | None = None) -> None:
+    """Index identity docs whose customer changed and delete identifiers that no longer exist."""
+    changed = [key for key, cid in wanted.items() if existing.get(key) != cid]
+
+    def actions() -> Iterator[dict[str, Any]]:
+        for key in changed:
+            kind, _, value = key.partition(":")
+            kind = kind if kind in ("email", "phone") else "source_id"
+            yield {"_op_type": "index", "_index": alias, "_id": key,
+                   "_source": {"identifier": key, "type": kind, "value": value, "customer_id": wanted[key],
+                               "updated_at": now}}
+        for key in existing:
+            if key not in wanted:
+                yield {"_op_type": "delete", "_index": alias, "_id": key}
+
+    gone = sum(1 for key in existing if key not in wanted)
+    _bulk(es, actions(), report, progress, "identity", len(changed) + gone)
+    report.identity_written = len(changed)
+    report.identity_deleted = gone
+
+
+def write_record_ids(es: Elasticsearch, records: list[Rec], assigned: list[str], report: WriteReport,
+                     progress: ProgressFn | None = None) -> None:
+    """Set customer_id on records whose customer changed (partial updates by _id)."""
+    changed = [r for r in records if r.customer_id != assigned[r.idx]]
+
+    def actions() -> Iterator[dict[str, Any]]:
+        for r in changed:
+            yield {"_op_type": "update", "_index": r.index, "_id": r.doc_id,
+                   "doc": {"customer_id": assigned[r.idx]}}
+
+    report.records_updated = _bulk(es, actions(), report, progress, "records", len(changed))
+
+
+def event_id(event: IdEvent) -> str:
+    """A deterministic merge-log _id: the same event logged twice is one document."""
+    key = json.dumps([event.action, event.customer_id, sorted(event.other_customer_ids), sorted(event.record_ids)])
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def write_merge_log(es: Elasticsearch, alias: str, events: list[IdEvent], run_id: str, now: str,
+                    report: WriteReport) -> None:
+    def actions() -> Iterator[dict[str, Any]]:
+        for e in events:
+            doc = {"@timestamp": now, "run_id": run_id, "action": e.action, "customer_id": e.customer_id,
+                   "other_customer_ids": e.other_customer_ids, "record_ids": e.record_ids,
+                   "evidence": e.evidence}
+            if e.match_weight is not None:
+                doc["match_weight"] = round(e.match_weight, 3)
+            yield {"_op_type": "index", "_index": alias, "_id": event_id(e), "_source": doc}
+
+    report.merge_log = _bulk(es, actions(), report)
+
+
+def execute_enrich(es: Elasticsearch, policy: str, report: WriteReport) -> None:
+    """Rebuild the identity enrich index so new activity is tagged with the new customer ids."""
+    try:
+        es.enrich.execute_policy(name=policy, wait_for_completion=True)
+        report.enrich_executed = True
+    except (ApiError, TransportError) as exc:
+        raise Es360Error(f"Executing the enrich policy {policy} failed: {exc}; run `es360 setup` and retry.") from None
