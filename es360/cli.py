@@ -328,5 +328,18 @@ def ingest_cmd(
         _fail("counts do not reconcile; please report this as a bug.")
 
 
+def _register_commands() -> None:
+    """Commands owned by their capability's package (identity, rollup, search, tickets)."""
+    from es360.identity.commands import register as register_identity
+    from es360.rollup.commands import register as register_rollup
+    from es360.search.commands import register as register_search
+    from es360.tickets.commands import register as register_tickets
+
+    for register in (register_identity, register_rollup, register_search, register_tickets):
+        register(app)
+
+
+_register_commands()
+
 if __name__ == "__main__":
     app()
