@@ -313,7 +313,7 @@ class Index:
                     col = seg.columns[path] = Column("str")
             if inv is None or col is None or inv.with_positions or col.kind != "str":
                 add_term = inv.add_term if inv is not None else _skip
-                add_str = col.add_str if col is not None else _skip
+                add_str = col.add if col is not None else _skip
 
                 def index_keyword_generic(docnum: int, values: list[Any]) -> None:
                     if not present or present[-1] != docnum:

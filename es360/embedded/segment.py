@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Postings", "KeywordPostings", "SingleDocPostings", "TermDict", "add_keyword_doc", "InvertedField", "Column", "VectorColumn", "Segment"]
+__all__ = ["Postings", "KeywordPostings", "SingleDocPostings", "TermDict", "add_keyword_doc",
+           "InvertedField", "Column", "VectorColumn", "Segment"]
 
 
 class Postings:

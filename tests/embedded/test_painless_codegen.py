@@ -150,3 +150,19 @@ def test_es360_pipeline_scripts_compile_to_python(name: str) -> None:
                     {"order": {"amount": "x", "currency": "EUR", "items": "a:1;b"}, "event": {}}):
             variables = {"ctx": ctx, "params": {"rates": {"USD": 0.92, "EUR": 1.0}}}
             assert _outcome(source, True, variables) == _outcome(source, False, variables)
+
+
+def test_deeply_nested_scripts_still_run() -> None:
+    source = "int x = 0; " + "if (ctx.t) { " * 30 + "x = 1;" + " }" * 30 + " return x + ctx.a" + " + 1" * 300
+    assert _outcome(source, True, {"ctx": _ctx()}) == _outcome(source, False, {"ctx": _ctx()})
+    assert interpreter.CompiledScript(source, parse(source, None)).execute({"ctx": _ctx()}) == 302
+
+
+def test_context_functions_of_score_scripts() -> None:
+    source = "double s = cosineSimilarity(params.v, 'field'); return s * 2 + _score;"
+    variables = {"params": {"v": [1.0, 2.0]}, "_score": 0.5,
+                 interpreter.BUILTINS: {"cosineSimilarity": lambda v, f: sum(v) / 10}}
+    assert _outcome(source, True, variables) == _outcome(source, False, variables)
+    missing = _outcome(source, True, {"params": {"v": [1.0]}, "_score": 1.0})
+    assert missing == _outcome(source, False, {"params": {"v": [1.0]}, "_score": 1.0})
+    assert "Unknown call [cosineSimilarity]" in missing[0]

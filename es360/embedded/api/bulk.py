@@ -109,10 +109,10 @@ def execute_item(engine: Engine, action: str, meta: dict[str, Any], source: Any,
         if action in ("index", "create"):
             op_type = "create" if action == "create" else meta.get("op_type", "index")
             pipeline = meta.get("pipeline", defaults.get("pipeline"))
+            require_alias = bool(meta.get("require_alias", defaults.get("require_alias")))
             status, result = index_document(engine, index_name, doc_id, source, op_type=op_type, options=options,
-                                            pipeline=pipeline,
-                                            require_alias=bool(meta.get("require_alias", defaults.get("require_alias"))),
-                                            owned=True, targets=targets)
+                                            pipeline=pipeline, require_alias=require_alias, owned=True,
+                                            targets=targets)
             ingest = engine.extensions.get("ingest")
             if ingest is not None and meta.get("list_executed_pipelines", defaults.get("list_executed_pipelines")):
                 result = {**result, "executed_pipelines": list(ingest.last_executed or [])}

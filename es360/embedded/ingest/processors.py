@@ -55,7 +55,7 @@ def render(template: Template, doc: IngestDocument) -> str:
 class ValueSource:
     """A `value` option: constants, templated strings, and lists/maps of those."""
 
-    __slots__ = ("kind", "value")
+    __slots__ = ("kind", "value", "constant")
 
     def __init__(self, value: Any, cfg: Config, media_type: str = JSON) -> None:
         if isinstance(value, str):
@@ -69,6 +69,8 @@ class ValueSource:
             self.kind, self.value = "map", {k: ValueSource(v, cfg, media_type) for k, v in value.items()}
         else:
             self.kind, self.value = "const", value
+        # a list or map without templates anywhere resolves to itself (callers copy lists and maps)
+        self.constant = self.kind in ("list", "map") and not _has_template(self)
 
     @property
     def templated(self) -> bool:
@@ -78,6 +80,8 @@ class ValueSource:
         kind = self.kind
         if kind == "const":
             return self.value
+        if self.constant:
+            return _constant_value(self)
         if kind == "template" and model is None:
             return self.value.render_doc(doc.data, doc.ingest)
         if model is None:
@@ -87,6 +91,25 @@ class ValueSource:
         if kind == "list":
             return [v.resolve(doc, model) for v in self.value]
         return {k: v.resolve(doc, model) for k, v in self.value.items()}
+
+
+def _has_template(source: ValueSource) -> bool:
+    if source.kind == "template":
+        return True
+    if source.kind == "list":
+        return any(_has_template(v) for v in source.value)
+    if source.kind == "map":
+        return any(_has_template(v) for v in source.value.values())
+    return False
+
+
+def _constant_value(source: ValueSource) -> Any:
+    """The plain value of a template-free ValueSource (fresh lists and maps, as `resolve` builds them)."""
+    if source.kind == "list":
+        return [_constant_value(v) for v in source.value]
+    if source.kind == "map":
+        return {k: _constant_value(v) for k, v in source.value.items()}
+    return source.value
 
 
 # ---------------------------------------------------------------------------------------------- set family
@@ -253,6 +276,14 @@ class StringProcessor(Processor):
         self.type = ptype
 
     def execute(self, doc: IngestDocument, runner: Runner) -> IngestDocument:
+        if self.target == self.field:  # fast path: a string changed in place
+            slot = doc.slot(self.field)
+            if slot is not None:
+                holder, key = slot
+                value = holder[key]
+                if type(value) is str:
+                    holder[key] = self.fn(value)
+                    return doc
         value = doc.get(self.field, self.ignore_missing)
         if value is None:
             if self.ignore_missing:

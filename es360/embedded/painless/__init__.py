@@ -1,7 +1,10 @@
-"""A Painless subset for the embedded engine: lexer, recursive-descent parser and tree-walking interpreter.
+"""A Painless subset for the embedded engine: lexer, recursive-descent parser and compiler.
 
-Scripts are compiled once (cached by source) into Python closures and run with a dict of
-variables::
+Scripts are compiled once (cached by source) and run with a dict of variables. `codegen.py`
+translates a script into the source of one Python function (built with `compile()`); scripts it
+does not take (user functions, lambdas, method references) run on the closure compiler of
+`interpreter.py`, which defines the semantics both follow (tests/embedded/test_painless_codegen.py
+compares them)::
 
     from es360.embedded.painless import compile_script, ScriptError
     script = compile_script("ctx.total = params.price * ctx.qty")  # EsError(script_exception) if invalid

@@ -32,7 +32,6 @@ _MISSING: Any = object()
 _PY_ERRORS = (RecursionError, TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError,
               ZeroDivisionError)
 _BOOL_BINARY = frozenset({"==", "!=", "===", "!==", "<", "<=", ">", ">=", "=~", "==~"})
-_INT_TYPES = frozenset({"int", "long", "short", "byte"})
 _IDENTITY_COERCIONS = {"int": "int", "long": "int", "short": "int", "byte": "int", "Integer": "int", "Long": "int",
                        "double": "float", "Double": "float", "String": "str", "List": "list", "ArrayList": "list",
                        "Collection": "list", "Iterable": "list", "Map": "dict", "HashMap": "dict"}
@@ -360,11 +359,12 @@ NAMESPACE: dict[str, Any] = {
     "_loop_error": _loop_error, "_truthy": _truthy, "_not_slow": _not_slow, "_at": _at, "_gf": _gf, "_gi": _gi,
     "_call": _call, "_scall": _scall, "_new": _new, "_make_array": _make_array, "_bget": _bget,
     "_unresolved": _unresolved, "_unary": _unary, "_regex": _regex, "_binop": _binop, "_add": _add,
-    "_sub": _sub, "_mul": _mul, "_lt": _lt, "_le": _le, "_gt": _gt, "_ge": _ge, "_eq": _eq, "_java_eq": rt.java_eq, "_cast": _cast,
+    "_sub": _sub, "_mul": _mul, "_lt": _lt, "_le": _le, "_gt": _gt, "_ge": _ge, "_eq": _eq,
+    "_java_eq": rt.java_eq, "_cast": _cast,
     "_setf": _setf, "_getf_acc": _getf_acc, "_setf_acc": _setf_acc, "_geti_acc": _geti_acc,
     "_seti_acc": _seti_acc, "_seti": _seti, "_setg": _setg, "_incdec": _incdec, "_incdec_field": _incdec_field,
     "_incdec_index": _incdec_index, "_convert": _convert, "_coerce": rt.coerce_assign, "_iterate": rt.iterate,
-    "_instance_of": rt.instance_of, "_java_str": rt.java_str,
+    "_instance_of": rt.instance_of,
 }
 
 
