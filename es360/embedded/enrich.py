@@ -116,6 +116,10 @@ class EnrichService:
         return snapshot_name
 
     def snapshot_index(self, name: str) -> Index | None:
+        """The newest executed snapshot of a policy (cached: this runs once per enriched document)."""
+        cached = self._lookup.get(name)
+        if cached is not None and cached[0] in self.engine.indices:
+            return self.engine.indices[cached[0]]
         candidates = sorted(i.name for i in self.engine.indices.values() if i.name.startswith(f".enrich-{name}-"))
         return self.engine.indices[candidates[-1]] if candidates else None
 

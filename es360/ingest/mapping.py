@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ class SourceMapping:
     targets: list[Target]
     format: str | None = None
 
-    @property
+    @cached_property
     def mapped_columns(self) -> set[str]:
         return {column.split(".")[0] for t in self.targets for column in t.fields.values()} | {
             t.key.split(".")[0] for t in self.targets}

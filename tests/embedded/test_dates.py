@@ -591,19 +591,3 @@ def test_round_many_with_offset_and_empty_input() -> None:
     assert r.round_many(np.array([], dtype=np.int64)).size == 0
 
 
-@pytest.mark.parametrize("interval", ["fixed:90m", "day", "hour", "month"])
-def test_round_many_is_fast_in_utc(interval: str) -> None:
-    if interval.startswith("fixed:"):
-        rounding = DateRounding.fixed(interval.split(":")[1])
-    else:
-        rounding = DateRounding.calendar(interval)
-    values = np.random.default_rng(0).integers(1_500_000_000_000, 1_800_000_000_000, 1_000_000)
-    rounding.round_many(values[:10])
-    best = min(_timed(rounding, values) for _ in range(3))
-    assert best < 0.1
-
-
-def _timed(rounding: DateRounding, values: np.ndarray) -> float:
-    start = time.perf_counter()
-    rounding.round_many(values)
-    return time.perf_counter() - start
