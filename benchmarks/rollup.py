@@ -141,12 +141,13 @@ def demo_quality(es: Elasticsearch, tmp: Path, people: int, seed: int) -> None:
     labels, segments, identity = truth_identity(world / "truth" / "people.jsonl")
     bulk(es, f"{prefix}identity", identity, pipeline=None)
     es.enrich.execute_policy(name=f"{prefix}identity", wait_for_completion=True)
+    counts: list[str] = []
     for source, path in (("shop-orders", "shop/orders.csv"), ("marketing-events", "marketing/email_events.csv"),
                          ("web", "web/events.jsonl"), ("support", "support/tickets.jsonl")):
         run = IngestRun(es, load_mapping(source), prefix, tmp / f"home-{seed}", batch_size=2000)
         report = run.run([str(world / path)])
-        if report.rejected:
-            print(f"  {source}: {report.rejected} rows rejected", file=sys.stderr)
+        counts.append(f"{source} {report.indexed:,}/{report.read:,}")
+    es.indices.refresh(index=f"{prefix}activity")
     tagged = es.count(index=f"{prefix}activity", query={"exists": {"field": "customer_id"}})["count"]
     total = es.count(index=f"{prefix}activity")["count"]
     loaded = time.perf_counter() - began
@@ -155,6 +156,7 @@ def demo_quality(es: Elasticsearch, tmp: Path, people: int, seed: int) -> None:
     service.stop(es, prefix)
     print(f"demo world seed={seed} people={people:,}: activity={total:,} (tagged {tagged:,}), load {loaded:.0f}s, "
           f"rollup {seconds:.1f}s")
+    print(f"  ingested (indexed/read): {', '.join(counts)}")
     _print_quality(result)
 
 

@@ -483,8 +483,10 @@ def _deduce_agg(props: dict[str, Any], name: str, agg: dict[str, Any], source_ty
     spec = agg.get(kind) if kind else None
     if kind in ("min", "max", "sum"):
         t = source_type(spec.get("field")) if isinstance(spec, dict) else None
-        if kind == "sum" and t in ("date", "date_nanos"):
-            t = "double"
+        if kind == "sum" and t in ("date", "date_nanos", "scaled_float", "half_float", "float"):
+            t = "double"  # as ES: a sum is a double
+        elif t in ("scaled_float", "half_float"):
+            t = "float"  # min/max keep the value, not the scaling parameters
         props[name] = {"type": t if t in _NUMERIC_OR_DATE else "double"}
     elif kind in ("avg", "weighted_avg", "bucket_script", "median_absolute_deviation"):
         props[name] = {"type": "double"}
