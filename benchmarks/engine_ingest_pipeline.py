@@ -5,7 +5,8 @@ Prints docs/s for `elasticsearch.helpers.parallel_bulk` (2 threads, 2000-doc chu
 * (a) customer-like docs with no pipeline (target >= 10k docs/s on 2 cores),
 * (b) the same docs through a 10-processor pipeline (`PIPELINE` below; target >= 5k docs/s),
 * (c) shop-order activity docs through es360's `es360-activity` pipeline (fingerprint, date,
-  two Painless scripts, enrich), installed by `es360 setup`.
+  Painless scripts, enrich), installed by `es360 setup` (the engine's share of
+  benchmarks/ingest.py, whose target is >= 10k rows/s end to end).
 
 Besides the wall-clock rate it prints `engine_cpu_docs_per_s` (docs per CPU-second of the engine
 process), which stays comparable when other work shares the machine, and `client_cpu_docs_per_s`

@@ -166,6 +166,20 @@ class IngestDocument:
             raise
         return context
 
+    def slot(self, path: str) -> tuple[dict[str, Any], str] | None:
+        """(the map holding the field, its key) when `path` reaches an existing field through maps
+        only (the common case, for in-place updates); None otherwise (use get/set/has/remove)."""
+        root, parts = self._root(path)
+        context = root
+        for part in parts[:-1]:
+            if type(context) is not dict:
+                return None
+            context = context.get(part)
+        leaf = parts[-1]
+        if type(context) is dict and leaf in context:
+            return context, leaf
+        return None
+
     def has(self, path: str, fail_out_of_range: bool = False) -> bool:
         root, parts = self._root(path)
         context = root
