@@ -39,7 +39,7 @@ from es360.ingest.mapping import load_mapping
 from es360.ingest.run import IngestRun
 from es360.setup import run_setup
 from es360.tickets.backfill import backfill_embeddings
-from es360.tickets.search import DEFAULT_FUSION, SEMANTIC_WEIGHT, search_tickets
+from es360.tickets.search import DEFAULT_FUSION, RRF_K, SEMANTIC_WEIGHT, search_tickets
 
 PREFIX = "tkbench-"
 K = 10
@@ -262,7 +262,7 @@ def main() -> None:
             for (fusion, param), value in fusion_study(es, embedder, queries, truth, similar=similar,
                                                        variants=variants).items():
                 name = f"rrf k={param:.0f}" if fusion == "rrf" else f"linear min-max w_semantic={param:.2f}"
-                chosen = fusion == DEFAULT_FUSION and (fusion == "rrf" or abs(param - SEMANTIC_WEIGHT) < 1e-9)
+                chosen = fusion == DEFAULT_FUSION and abs(param - (RRF_K if fusion == "rrf" else SEMANTIC_WEIGHT)) < 1e-9
                 print(f"    {name:<32} {value:.3f}{'   <- default' if chosen else ''}")
     finally:
         if proc is not None:

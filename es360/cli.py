@@ -291,6 +291,8 @@ def ingest_cmd(
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=50_000, help="Rows per bulk request.")] = 1000,
     dead_letter: Annotated[Path | None, typer.Option("--dead-letter", help="Where rejected rows go (NDJSON; "
                                                      "default $ES360_HOME/dead-letter/SOURCE-RUN.ndjson).")] = None,
+    embed: Annotated[bool, typer.Option("--embed", help="After ingesting tickets, embed the new ones for "
+                                                        "semantic search.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Ingest source files through es360's pipelines; prints read / indexed / duplicates / rejected.
@@ -311,10 +313,15 @@ def ingest_cmd(
             run = IngestRun(es, source_mapping, settings.prefix, settings.home, fmt=fmt, dry_run=dry_run,
                             batch_size=batch_size, dead_letter=dead_letter, progress=progress)
             report = run.run(files)
+        embedded = None
+        if embed and not dry_run and any(t.kind == "tickets" for t in source_mapping.targets):
+            from es360.tickets.backfill import embed_new_tickets
+
+            embedded = embed_new_tickets(es, settings.prefix)
     except Es360Error as exc:
         _fail(str(exc))
     if as_json:
-        _emit_json(report.as_dict())
+        _emit_json({**report.as_dict(), "embeddings": embedded.as_dict() if embedded is not None else None})
     else:
         verb = "would index" if report.dry_run else "indexed"
         console.print(f"[bold]{report.source}[/]: read {report.read:,} = {verb} {report.indexed:,} + duplicates "
@@ -324,6 +331,8 @@ def ingest_cmd(
             console.print(f"resumed {file} after line {line:,}", highlight=False)
         if report.dead_letter:
             console.print(f"rejected rows: {report.dead_letter}", highlight=False)
+        if embedded is not None:
+            console.print(f"embedded {embedded.embedded:,} new tickets with {embedded.model}", highlight=False)
     if not report.reconciles:
         _fail("counts do not reconcile; please report this as a bug.")
 

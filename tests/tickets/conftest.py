@@ -87,14 +87,32 @@ def fake() -> HashEmbedder:
     return HashEmbedder()
 
 
-@pytest.fixture()
-def fresh(es: Elasticsearch, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A prefix of its own with the labeled tickets ingested (no vectors yet); deleted afterwards."""
-    prefix = f"tktest-{request.node.name.lower().replace('_', '')[:24]}-"
+def drop(es: Elasticsearch, prefix: str) -> None:
+    """Delete a prefix's indices by name (real clusters refuse wildcard deletes)."""
+    names = list(es.indices.get(index=f"{prefix}*", allow_no_indices=True, ignore_unavailable=True))
+    if names:
+        es.indices.delete(index=",".join(names))
+
+
+def module_prefix(request: pytest.FixtureRequest, kind: str) -> str:
+    return f"tktest-{request.module.__name__.rsplit('.', 1)[-1].replace('_', '')}-{kind}-"
+
+
+@pytest.fixture(scope="module")
+def fresh_prefix(es: Elasticsearch, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A prefix of this module's own, set up once (setup is the slow part)."""
+    prefix = module_prefix(request, "fresh")
     run_setup(es, prefix)
-    ingest(es, prefix, ticket_rows(), tmp_path)
-    yield prefix, tmp_path
-    es.indices.delete(index=f"{prefix}*", ignore_unavailable=True, allow_no_indices=True)
+    yield prefix
+    drop(es, prefix)
+
+
+@pytest.fixture()
+def fresh(es: Elasticsearch, fresh_prefix: str, tmp_path: Path) -> tuple[str, Path]:
+    """The module's prefix holding exactly the labeled tickets, freshly ingested (no vectors yet)."""
+    es.delete_by_query(index=f"{fresh_prefix}tickets", query={"match_all": {}}, refresh=True, conflicts="proceed")
+    ingest(es, fresh_prefix, ticket_rows(), tmp_path)
+    return fresh_prefix, tmp_path
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +121,7 @@ def searchable(es: Elasticsearch, tmp_path_factory: pytest.TempPathFactory,
     """A prefix (one per test module) whose labeled tickets are all embedded with the fake embedder."""
     from es360.tickets.backfill import backfill_embeddings
 
-    prefix = f"tktest-{request.module.__name__.rsplit('.', 1)[-1].replace('_', '')}-"
+    prefix = module_prefix(request, "search")
     home = tmp_path_factory.mktemp("tickets")
     run_setup(es, prefix)
     ingest(es, prefix, ticket_rows(), home)
@@ -113,4 +131,4 @@ def searchable(es: Elasticsearch, tmp_path_factory: pytest.TempPathFactory,
     report = backfill_embeddings(es, prefix, HashEmbedder())
     assert report.embedded == len(LABELED)
     yield prefix
-    es.indices.delete(index=f"{prefix}*", ignore_unavailable=True, allow_no_indices=True)
+    drop(es, prefix)
