@@ -16,7 +16,6 @@ percentiles of `search_customers` (end to end: id lookups, search, rollup join).
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from elasticsearch import Elasticsearch, helpers  # noqa: E402
+from engine_process import start_engine
 
 from es360.assets import index_alias  # noqa: E402
 from es360.search.customers import search_customers  # noqa: E402
@@ -59,24 +59,6 @@ class Known:
     order_id: str | None = None
     ticket_id: str | None = None
 
-
-def start_engine(data: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """The embedded engine as a separate process on a free port (it reloads `data` if it holds an index)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "es360.embedded", "--port", str(port), "--data", str(data)])
-    url = f"http://127.0.0.1:{port}"
-    client = Elasticsearch(url, request_timeout=5)
-    for _ in range(6000):
-        try:
-            client.info()
-            return proc, url
-        except Exception:  # noqa: BLE001 - still starting
-            if proc.poll() is not None:
-                raise SystemExit("the engine exited during start-up") from None
-            time.sleep(0.1)
-    raise SystemExit("the engine did not start within 10 minutes")
 
 
 # ---- customers -----------------------------------------------------------------------------------------

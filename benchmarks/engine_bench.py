@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 from elasticsearch import Elasticsearch, helpers
+from engine_process import start_engine
 
 FIRST = ["sam", "samuel", "sammy", "liz", "elizabeth", "bill", "william", "john", "jon", "maria", "mariah",
          "ana", "anna", "jose", "chen", "wei", "fatima", "olga", "pierre", "noah", "emma", "lucas", "mia"]
@@ -44,23 +41,6 @@ MAPPING = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_engine(data: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "es360.embedded", "--port", str(port), "--data", str(data)])
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(url, timeout=1)
-            return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("engine did not start")
 
 
 def rss_mb(pid: int) -> float:

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 from elasticsearch import Elasticsearch
+from engine_process import start_engine
 
 from es360.ingest.mapping import load_mapping
 from es360.ingest.readers import read_rows
@@ -43,23 +40,6 @@ def write_orders(path: Path, n: int, seed: int = 7) -> None:
                      f"{rng.randrange(1, 6)}\n")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_engine(data: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "es360.embedded", "--port", str(port), "--data", str(data)])
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(url, timeout=1)
-            return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("engine did not start")
 
 
 def parse_floor(path: Path) -> float:

@@ -18,15 +18,12 @@ scored against truth/people.jsonl. Goal: precision >= 0.99 and recall >= 0.98.
 from __future__ import annotations
 
 import argparse
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
 from elasticsearch import Elasticsearch, helpers
+from engine_process import start_engine, stop_engine
 
 from es360.identity.evaluate import evaluate
 from es360.identity.features import from_source
@@ -38,32 +35,7 @@ from es360.setup import run_setup
 RECORDS_PER_PERSON = 2.22  # what the synthetic generator produces on average
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
-
-def start_engine(data: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "es360.embedded", "--port", str(port), "--data", str(data)])
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(url, timeout=1)
-            return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("engine did not start")
-
-
-def stop_engine(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def speed_in_process(records: int) -> None:

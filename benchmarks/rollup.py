@@ -20,9 +20,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -30,33 +27,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 from elasticsearch import Elasticsearch, helpers
+from engine_process import start_engine
 
 from es360.assets import load_assets
 from es360.rollup import quality, service
 from es360.rollup.synthetic import flat_events, generate
 from es360.setup import run_setup
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_engine(data: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """The embedded engine in its own process, as `es360 engine start` runs it."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "es360.embedded", "--port", str(port), "--data", str(data)])
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            httpx.get(url, timeout=1)
-            return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("engine did not start")
 
 
 def bulk(es: Elasticsearch, index: str, docs: Iterable[dict[str, Any]], pipeline: str | None = "_none") -> int:

@@ -21,18 +21,16 @@ import argparse
 import json
 import os
 import random
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 from elasticsearch import Elasticsearch
+from engine_process import start_engine
 
 from es360.embeddings import Embedder, get_embedder, ticket_text
 from es360.ingest.mapping import load_mapping
@@ -74,24 +72,6 @@ class CachedEmbedder:
         return np.stack([self.cache[t] for t in texts])
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_engine(data: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "es360.embedded", "--port", str(port), "--data", str(data)])
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(url, timeout=1)
-            return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the engine did not start")
 
 
 def cpu_seconds(proc: subprocess.Popen[bytes] | None) -> float:
