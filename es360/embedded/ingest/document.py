@@ -129,13 +129,7 @@ class IngestDocument:
                 return context[part]
             raise iae(f"field [{part}] not present as part of path [{path}]")
         if isinstance(context, list):
-            try:
-                index = int(part)
-            except ValueError:
-                raise iae(f"[{part}] is not an integer, cannot be used as an index as part of path [{path}]") from None
-            if index < 0 or index >= len(context):
-                raise iae(f"[{index}] is out of bounds for array with length [{len(context)}] as part of path "
-                          f"[{path}]")
+            index = list_index(context, part, path)
             return context[index]
         raise iae(f"cannot resolve [{part}] from object of type [{class_name(context)}] as part of path [{path}]")
 
@@ -231,14 +225,7 @@ class IngestDocument:
                 else:
                     raise iae(f"field [{part}] not present as part of path [{path}]")
             elif isinstance(context, list):
-                try:
-                    index = int(part)
-                except ValueError:
-                    raise iae(f"[{part}] is not an integer, cannot be used as an index as part of path "
-                              f"[{path}]") from None
-                if index < 0 or index >= len(context):
-                    raise iae(f"[{index}] is out of bounds for array with length [{len(context)}] as part of path "
-                              f"[{path}]")
+                index = list_index(context, part, path)
                 context = context[index]
             else:
                 raise iae(f"cannot resolve [{part}] from object of type [{class_name(context)}] as part of path "
@@ -265,13 +252,7 @@ class IngestDocument:
         if isinstance(context, dict):
             context[leaf] = value
         elif isinstance(context, list):
-            try:
-                index = int(leaf)
-            except ValueError:
-                raise iae(f"[{leaf}] is not an integer, cannot be used as an index as part of path [{path}]") from None
-            if index < 0 or index >= len(context):
-                raise iae(f"[{index}] is out of bounds for array with length [{len(context)}] as part of path "
-                          f"[{path}]")
+            index = list_index(context, leaf, path)
             context[index] = value
         else:
             raise iae(f"cannot set [{leaf}] with parent object of type [{class_name(context)}] as part of path "
@@ -294,13 +275,7 @@ class IngestDocument:
                 if not allow_duplicates:
                     context[leaf] = _dedupe(context[leaf])
         elif isinstance(context, list):
-            try:
-                index = int(leaf)
-            except ValueError:
-                raise iae(f"[{leaf}] is not an integer, cannot be used as an index as part of path [{path}]") from None
-            if index < 0 or index >= len(context):
-                raise iae(f"[{index}] is out of bounds for array with length [{len(context)}] as part of path "
-                          f"[{path}]")
+            index = list_index(context, leaf, path)
             current = context[index]
             updated = _append_values(current, value, allow_duplicates)
             if updated is not current:
@@ -321,13 +296,7 @@ class IngestDocument:
                 return
             raise iae(f"field [{leaf}] not present as part of path [{path}]")
         if isinstance(context, list):
-            try:
-                index = int(leaf)
-            except ValueError:
-                raise iae(f"[{leaf}] is not an integer, cannot be used as an index as part of path [{path}]") from None
-            if index < 0 or index >= len(context):
-                raise iae(f"[{index}] is out of bounds for array with length [{len(context)}] as part of path "
-                          f"[{path}]")
+            index = list_index(context, leaf, path)
             del context[index]
             return
         if context is None:
@@ -393,3 +362,14 @@ def _to_string(value: Any) -> str:
     from ..painless.runtime import java_str
 
     return java_str(value)
+
+
+def list_index(context: list[Any], part: str, path: str) -> int:
+    """`part` as a valid index into `context`, or ES's error for a bad or out-of-range index."""
+    try:
+        index = int(part)
+    except ValueError:
+        raise iae(f"[{part}] is not an integer, cannot be used as an index as part of path [{path}]") from None
+    if index < 0 or index >= len(context):
+        raise iae(f"[{index}] is out of bounds for array with length [{len(context)}] as part of path [{path}]")
+    return index
