@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.helpers import free_port
 
 
 def run_cli(args: list[str], home: Path, port: int) -> subprocess.CompletedProcess[str]:
@@ -16,11 +17,6 @@ def run_cli(args: list[str], home: Path, port: int) -> subprocess.CompletedProce
     return subprocess.run([sys.executable, "-m", "es360.cli", *args], capture_output=True, text=True, env=env,
                           timeout=90)
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_engine_lifecycle(tmp_path: Path) -> None:

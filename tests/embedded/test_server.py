@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,12 +15,7 @@ from elasticsearch import Elasticsearch
 
 from es360.embedded import server as server_mod
 from es360.embedded.server import start_server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.helpers import free_port
 
 
 def spawn_engine(data: Path, port: int) -> subprocess.Popen:
