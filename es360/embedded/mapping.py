@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import EsError, document_parsing, mapper_parsing
+from .errors import EsError, document_parsing, illegal_argument, mapper_parsing
 
 ROOT_PARAMS = {
     "properties", "dynamic", "_source", "_meta", "_routing", "date_detection", "dynamic_date_formats",
@@ -64,6 +64,8 @@ TYPE_PARAMS: dict[str, set[str]] = {
     "integer_range": COMMON | {"coerce"}, "long_range": COMMON | {"coerce"},
     "float_range": COMMON | {"coerce"}, "double_range": COMMON | {"coerce"},
     "date_range": COMMON | {"coerce", "format", "locale"}, "ip_range": COMMON | {"coerce"},
+    "aggregate_metric_double": {"type", "meta", "metrics", "default_metric", "ignore_malformed",
+                                "time_series_metric"},
 }
 for _t in NUMERIC_TYPES:
     TYPE_PARAMS[_t] = COMMON | SCRIPTABLE | {"coerce", "ignore_malformed", "time_series_dimension",
@@ -74,6 +76,7 @@ DEFAULT_DYNAMIC_DATE_FORMATS = ["strict_date_optional_time", "yyyy/MM/dd HH:mm:s
 TEXT_LIKE = {"text", "match_only_text", "search_as_you_type"}
 DATE_NANOS_MAX_MILLIS = 9_223_372_036_854  # 2262-04-11T23:47:16.854Z, the last instant a long of nanos holds
 KEYWORD_LIKE = {"keyword", "constant_keyword", "wildcard", "version", "flattened"}
+AGG_METRICS = ("min", "max", "sum", "value_count")  # the sub-metrics of aggregate_metric_double, in ES order
 
 
 @dataclass(slots=True)
@@ -101,7 +104,8 @@ class Field:
 
     @property
     def is_numeric(self) -> bool:
-        return self.type in NUMERIC_TYPES or self.type in ("date", "date_nanos", "boolean", "token_count")
+        return self.type in NUMERIC_TYPES or self.type in ("date", "date_nanos", "boolean", "token_count",
+                                                           "aggregate_metric_double")
 
     @property
     def analyzer(self) -> str:
@@ -136,6 +140,8 @@ class Mapping:
         self.root: dict[str, Any] = {}
         self.fields: dict[str, Field] = {}
         self.objects: dict[str, str] = {}  # object path -> "object" | "nested"
+        # aggregate_metric_double sub-metric columns (`price.min` ...): indexed, never listed as fields
+        self.metric_fields: dict[str, Field] = {}
         self.version = 0
         # id(object definition) -> (definition, parse plan); see _DocParser.parse_object
         self._plans: dict[int, tuple[dict[str, Any], dict[str, tuple[Any, ...]]]] = {}
@@ -175,6 +181,10 @@ class Mapping:
                 new_root.setdefault("_source", {}).update(value)
             elif key == "_meta":
                 new_root["_meta"] = value
+            elif key == "runtime":
+                from .runtime import merge_section
+
+                new_root["runtime"] = merge_section(new_root.get("runtime"), value)
             else:
                 new_root[key] = value
         self.root = new_root
@@ -219,6 +229,8 @@ class Mapping:
                 current[name] = target
                 continue
             _validate_leaf(path, ftype, definition, self.analysis)
+            if ftype == "aggregate_metric_double":
+                definition = _normalized_aggregate_metric(definition)
             if existing is not None:
                 current[name] = _merge_leaf(path, existing, definition)
             else:
@@ -227,6 +239,7 @@ class Mapping:
     def _rebuild(self) -> None:
         self.fields = {}
         self.objects = {}
+        self.metric_fields = {}
         self._plans = {}
         self._walk(self.root.get("properties", {}), "", None)
         self.version += 1
@@ -244,6 +257,11 @@ class Mapping:
             self.fields[path] = Field(path, ftype, definition, nested, subs=subs)
             for sub_field in subs:
                 self.fields[sub_field.path] = sub_field
+            if ftype == "aggregate_metric_double":
+                for metric in definition.get("metrics", ()):
+                    sub = f"{path}.{metric}"
+                    self.metric_fields[sub] = Field(sub, "integer" if metric == "value_count" else "double",
+                                                    {"_metric_of": path}, nested)
             if ftype == "search_as_you_type":
                 shingles = int(definition.get("max_shingle_size", 3))
                 for n in range(2, shingles + 1):
@@ -259,6 +277,8 @@ class Mapping:
         found = self.fields.get(path)
         if found is not None and found.type == "alias":
             return self.fields.get(found.params.get("path", ""))
+        if found is None and self.metric_fields:
+            found = self.metric_fields.get(path)
         if found is None:
             flat = self._flattened_parent(path)
             if flat is not None:
@@ -448,6 +468,9 @@ class _DocParser:
 
     def _leaf(self, f: Field, value: Any, doc: ParsedDoc) -> None:
         ftype = f.type
+        if ftype == "aggregate_metric_double":
+            _aggregate_metric(f, value, doc)
+            return
         if ftype == "flattened":
             for sub_path, leaf in _flatten(value, ""):
                 doc.add(f.path, leaf)
@@ -789,6 +812,114 @@ def convert_value(f: Field, value: Any) -> Any:
     return value
 
 
+def _aggregate_metric(f: Field, value: Any, doc: ParsedDoc) -> None:
+    """Index an aggregate_metric_double object: each metric in its `path.metric` column, and the default
+    metric under the field's own path (what term/range/exists queries and sorting read)."""
+    if value is None:
+        return
+    try:
+        parsed = _metric_values(f, value)
+    except EsError as err:
+        if f.params.get("ignore_malformed"):
+            doc.ignored.extend(f"{f.path}.{m}" for m in f.params.get("metrics", ()))
+            return
+        raise document_parsing(f"[1:1] failed to parse field [{f.path}] of type [aggregate_metric_double] in "
+                               f"document with id. Preview of field's value: '{_show(value)}'",
+                               caused_by=err) from None
+    for metric, number in parsed.items():
+        doc.add(f"{f.path}.{metric}", number)
+    doc.add(f.path, parsed[default_metric(f.params)])
+
+
+def _metric_values(f: Field, value: Any) -> dict[str, float | int]:
+    if isinstance(value, list):
+        if len(value) == 1:
+            value = value[0]
+        else:
+            raise illegal_argument(f"Field [{f.path}] of type [aggregate_metric_double] does not support indexing "
+                                   f"multiple values for the same field in the same document")
+    if not isinstance(value, dict):
+        raise EsError(400, "parsing_exception", "Failed to parse object: expecting token of type [START_OBJECT] "
+                      f"but found [{_token_name(value)}]")
+    metrics = list(f.params.get("metrics", ()))
+    parsed: dict[str, float | int] = {}
+    for name, number in value.items():
+        if name not in AGG_METRICS:
+            raise illegal_argument(f"No enum constant org.elasticsearch.xpack.aggregatemetric.mapper."
+                                   f"AggregateDoubleMetricFieldMapper.Metric.{name}")
+        if name not in metrics:
+            raise illegal_argument(f"Aggregate metric [{name}] does not exist in the mapping of field [{f.path}]")
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise EsError(400, "parsing_exception", "Failed to parse object: expecting token of type "
+                          f"[VALUE_NUMBER] but found [{_token_name(number)}]")
+        if name == "value_count":
+            count = int(number)
+            if count < 0:
+                raise illegal_argument(f"Aggregate metric [value_count] of field [{f.path}] cannot be a negative "
+                                       f"number")
+            if count > 2**31 - 1:
+                raise illegal_argument(f"Value [{number}] is out of range for an integer")
+            parsed[name] = count
+        else:
+            if not math.isfinite(float(number)):
+                raise illegal_argument(f"[double] supports only finite values, but got [{number}]")
+            parsed[name] = float(number)
+    if any(m not in parsed for m in metrics):
+        listed = ", ".join(m for m in AGG_METRICS if m in metrics)
+        raise illegal_argument(f"Aggregate metric field [{f.path}] must contain all metrics [{listed}]")
+    return parsed
+
+
+def default_metric(params: dict[str, Any]) -> str:
+    """The metric that queries on an aggregate_metric_double field read: `default_metric`, else the only one."""
+    configured = params.get("default_metric")
+    if configured is not None:
+        return str(configured)
+    return str(params.get("metrics", [""])[0])
+
+
+def _token_name(value: Any) -> str:
+    if value is None:
+        return "VALUE_NULL"
+    if isinstance(value, bool):
+        return "VALUE_BOOLEAN"
+    if isinstance(value, int | float):
+        return "VALUE_NUMBER"
+    if isinstance(value, str):
+        return "VALUE_STRING"
+    return "START_ARRAY" if isinstance(value, list) else "START_OBJECT"
+
+
+def _validate_aggregate_metric(path: str, definition: dict) -> None:
+    """`metrics` and `default_metric` of an aggregate_metric_double field, checked as ES does."""
+    name = path.rsplit(".", 1)[-1]
+    metrics = definition.get("metrics")
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    if metrics is not None and not isinstance(metrics, list):
+        raise mapper_parsing(f"Property [metrics] is required for field [{name}].")
+    for metric in metrics or ():
+        if metric not in AGG_METRICS:
+            raise mapper_parsing(f"Metric [{metric}] is not supported.")
+    if not metrics:
+        raise mapper_parsing(f"Property [metrics] is required for field [{name}].")
+    default = definition.get("default_metric")
+    if default is not None and default not in AGG_METRICS:
+        raise mapper_parsing(f"Metric [{default}] is not supported.")
+    if default is None and len(set(metrics)) != 1:
+        raise mapper_parsing(f"Property [default_metric] is required for field [{name}].")
+    if default is not None and default not in metrics:
+        raise mapper_parsing(f"Default metric [{default}] is not defined in the metrics "
+                             f"of field [{name}].")
+
+
+def _normalized_aggregate_metric(definition: dict[str, Any]) -> dict[str, Any]:
+    """As ES shows it: `metrics` in ES's order (min, max, sum, value_count) and `default_metric` set."""
+    metrics = definition["metrics"] if isinstance(definition["metrics"], list) else [definition["metrics"]]
+    ordered = [m for m in AGG_METRICS if m in metrics]
+    return {**definition, "metrics": ordered, "default_metric": definition.get("default_metric", ordered[0])}
+
+
 def _number(f: Field, value: Any) -> float | int:
     t = f.type
     coerce = f.params.get("coerce", True) is not False
@@ -934,6 +1065,8 @@ def _check_params(name: str, ftype: str, definition: dict) -> None:
             raise mapper_parsing(f"No type specified for field [{sub}]")
         if subtype not in TYPE_PARAMS or subtype in ("object", "nested"):
             raise mapper_parsing(f"No handler for type [{subtype}] declared on field [{sub}]")
+        if subtype == "aggregate_metric_double":
+            raise mapper_parsing(f"Field [{sub}] of type [{subtype}] can't be used in multifields")
         _check_params(sub, subtype, subdef)
 
 
@@ -957,6 +1090,8 @@ def _validate_leaf(path: str, ftype: str, definition: dict, analysis: Any) -> No
         if similarity is not None and similarity not in ("cosine", "dot_product", "l2_norm", "max_inner_product"):
             raise mapper_parsing(f"Unknown value [{similarity}] for field [similarity] - accepted values are "
                                  f"[l2_norm, dot_product, cosine, max_inner_product]")
+    if ftype == "aggregate_metric_double":
+        _validate_aggregate_metric(path, definition)
     if ftype in ("date", "date_nanos") and "format" in definition:
         from .dates import get_formatter
 

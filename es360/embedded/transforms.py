@@ -19,7 +19,7 @@ import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -27,6 +27,9 @@ from . import ES_VERSION
 from .dates import parse_time_value
 from .engine import Engine, name_problem
 from .errors import EsError, illegal_argument, resource_not_found
+
+if TYPE_CHECKING:
+    from .aggs.pivot import PivotColumns
 
 GROUP_BY_FIELDS: dict[str, tuple[str, frozenset[str]]] = {
     "terms": ("data_frame_terms_group", frozenset({"field", "script", "missing_bucket"})),
@@ -409,8 +412,11 @@ def doc_id_for(transform_id: str, key: dict[str, Any]) -> str:
 
 
 def _set_path(doc: dict[str, Any], path: str, value: Any) -> None:
+    _set_parts(doc, path.split("."), value)
+
+
+def _set_parts(doc: dict[str, Any], parts: list[str], value: Any) -> None:
     node = doc
-    parts = path.split(".")
     for part in parts[:-1]:
         nxt = node.get(part)
         if not isinstance(nxt, dict):
@@ -1049,6 +1055,9 @@ class TransformService:
             page = min(page, limit)
         sources = self._composite_sources(config)
         aggs = pivot.get("aggregations", {})
+        columns = self._pivot_columns(config, query, sources, aggs, page, limit, as_millis, state)
+        if columns is not None:
+            return self._column_docs(tid, pivot["group_by"], aggs, columns, as_millis)
         out: list[tuple[str, dict[str, Any]]] = []
         after = None
         while True:
@@ -1073,10 +1082,71 @@ class TransformService:
                 break
         return out
 
+    def _pivot_columns(self, config: dict[str, Any], query: dict[str, Any], sources: list[dict[str, Any]],
+                       aggs: dict[str, Any], page: int, limit: int | None, as_millis: bool,
+                       state: TransformState | None) -> PivotColumns | None:
+        """All buckets of the pivot from one composite over the whole query, as columns (see aggs/pivot.py);
+        None when an aggregation needs the rendered node tree (pipeline aggregations), or with runtime
+        fields, which only the search path resolves."""
+        from .aggs import parse
+        from .aggs.pivot import evaluate, has_pipelines
+        from .search import Searcher, wrap_shard_error
+
+        if _used_runtime_fields(config):
+            return None
+        specs = parse({"_transform": {"composite": {"size": page, "sources": sources}, "aggs": aggs}})
+        composite = specs[0]
+        if has_pipelines(composite.children):
+            return None
+        composite.size = limit  # every bucket in one pass (None: no limit)
+        targets = self.engine.resolve(config["source"]["index"], ignore_unavailable=True)
+        started = time.perf_counter()
+        searcher = Searcher(self.engine, targets, {"size": 0, "query": query}, {})
+        shards = searcher.execute_shards()
+        parts = [(s.ctx, s.agg_docset if s.agg_docset is not None else s.docset) for s in shards]
+        try:
+            columns = evaluate(composite, parts, searcher, aggs, as_millis, agg_value)
+        except EsError as err:
+            if shards and err.status < 500 and err.type not in ("parsing_exception", "x_content_parse_exception",
+                                                                "action_request_validation_exception"):
+                raise wrap_shard_error(err, shards[0].target) from None
+            raise
+        if state is not None:  # the searches ES's paging would have made: full pages, then a last one
+            state.stats["search_total"] += len(columns.keys) // page + 1
+            state.stats["search_time_in_ms"] += int((time.perf_counter() - started) * 1000)
+        return columns
+
+    @staticmethod
+    def _column_docs(tid: str, group_by: dict[str, Any], aggs: dict[str, Any], columns: PivotColumns,
+                     as_millis: bool) -> list[tuple[str, dict[str, Any]]]:
+        """Destination documents from pivot columns, built as the paged path builds them."""
+        from .aggs.pivot import format_date_keys
+
+        keys = columns.keys
+        key_names = list(keys[0]) if keys else []
+        key_columns: dict[str, list[Any]] = {}
+        for name in key_names:
+            kind, spec = next(iter(group_by[name].items()))
+            values = [k[name] for k in keys]
+            key_columns[name] = format_date_keys(spec.get("format"), values) \
+                if kind == "date_histogram" and not as_millis else values
+        fields = [(name.split("."), key_columns[name]) for name in key_names]
+        fields += [(name.split("."), columns.values[name]) for name in aggs if name in columns.values]
+        out: list[tuple[str, dict[str, Any]]] = []
+        for b, key in enumerate(keys):
+            doc: dict[str, Any] = {}
+            for parts, column in fields:
+                if len(parts) == 1:
+                    doc[parts[0]] = column[b]
+                else:
+                    _set_parts(doc, parts, column[b])
+            out.append((doc_id_for(tid, key), doc))
+        return out
+
     @staticmethod
     def _key_value(group: dict[str, Any], value: Any, as_millis: bool = False) -> Any:
         kind, spec = next(iter(group.items()))
-        if kind == "date_histogram" and value is not None and not as_millis:
+        if kind == "date_histogram" and value is not None and not as_millis and not isinstance(value, str):
             from .dates import get_formatter
 
             return get_formatter(spec.get("format") or "strict_date_optional_time").format(int(value))
@@ -1111,14 +1181,15 @@ class TransformService:
         return out[:limit] if limit is not None else out
 
     def _write(self, config: dict[str, Any], docs: list[tuple[str, dict[str, Any]]], state: TransformState) -> None:
-        from .api.documents import index_document
+        from .api.documents import WriteTargets, index_document
 
         dest = config["dest"]["index"]
         pipeline = config["dest"].get("pipeline")
         started = time.perf_counter()
+        targets = WriteTargets(self.engine)
         for doc_id, doc in docs:
-            try:
-                index_document(self.engine, dest, doc_id, doc, pipeline=pipeline)
+            try:  # the documents were built for this write alone: the pipeline may change them in place
+                index_document(self.engine, dest, doc_id, doc, pipeline=pipeline, owned=True, targets=targets)
                 state.stats["documents_indexed"] += 1
             except EsError:
                 state.stats["index_failures"] += 1

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..errors import EsError, illegal_argument
-from .base import Bucket, MultiBucketNode, Node, Params, failed_field, setter_error
+from .base import Bucket, MultiBucketNode, Node, Params, SubResults, failed_field, setter_error
 from .buckets import (
     BucketAgg,
     _tz,
@@ -36,6 +37,16 @@ TYPE_KEYS = {
 }
 
 
+@dataclass
+class CompositePage:
+    """The buckets a composite collected, as columns (child bucket i is keys[i]): for callers that read
+    every bucket's values at once instead of rendering nodes (transforms)."""
+
+    keys: list[dict[str, Any]]
+    doc_counts: np.ndarray
+    subs: SubResults
+
+
 class Source:
     """One composite value source: per (row, value) entries with sortable ranks."""
 
@@ -49,7 +60,7 @@ class Source:
         if "missing" in p.body and "missing_bucket" in p.body:
             raise illegal_argument("The following fields are not allowed together: [missing_bucket, missing]")
         self.tz = _tz(p) if kind == "date_histogram" else None
-        self.vs = ValuesConfig(owner, p, numeric=kind != "terms", tz=self.tz)
+        self.vs = ValuesConfig(owner, p, numeric=kind != "terms", tz=self.tz, type_name=kind)
         self.missing_bucket = p.bool("missing_bucket", False)
         mo = p.str("missing_order", "default")
         if mo not in ("default", "first", "last"):
@@ -382,7 +393,7 @@ class Composite(BucketAgg):
                                       key_string=str(key)))
             head = {"after_key": dict(buckets[-1].key)} if buckets else {}
             return MultiBucketNode("composite", "InternalComposite", self.name, buckets, head=head)
-        return FnCollected(node)
+        return FnCollected(node, page=CompositePage(keys, counts[chosen], subs))
 
 
 @register("multi_terms")

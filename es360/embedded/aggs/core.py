@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import orjson
 
 from ..errors import EsError, illegal_argument
 from ..query import QueryContext, execute
@@ -142,6 +143,15 @@ def col_info(col: Any, ip: bool = False) -> ColInfo:
 
 
 # ---- one searched index -------------------------------------------------------------------------------
+_SET_ALGEBRA_KEYS = {"must", "filter", "must_not"}
+
+
+def _clause_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 class Source:
     """One target index of the search: its query context, query matches (for scores) and level caches."""
 
@@ -157,6 +167,7 @@ class Source:
         self._paths: dict[str, np.ndarray] = {}
         self._level_ctx: dict[str | None, QueryContext] = {None: ctx}
         self._live: np.ndarray | None = None
+        self._queries: dict[tuple[str | None, bytes], np.ndarray] = {}  # see run_query
 
     def field(self, name: str) -> Any:
         return self.ctx.field(name)
@@ -240,8 +251,36 @@ class Source:
         return ctx
 
     def run_query(self, query: Any, path: str | None) -> np.ndarray:
-        """Docnums (sorted, unique) matching a query at a nesting level."""
-        return execute(query, self.level_ctx(path)).docs
+        """Docnums (sorted, unique) matching a query at a nesting level.
+
+        A bool query of only must/filter/must_not clauses is combined from its clauses' matches, and
+        every clause or query runs once per request: the many filter aggregations of a pivot repeat
+        the same clauses (`range @timestamp gte now-90d`), each a pass over the whole index.
+        """
+        ctx = self.level_ctx(path)
+        body = query.get("bool") if isinstance(query, dict) and len(query) == 1 else None
+        if isinstance(body, dict) and body and set(body) <= _SET_ALGEBRA_KEYS:
+            must = [*_clause_list(body.get("must")), *_clause_list(body.get("filter"))]
+            must_not = _clause_list(body.get("must_not"))
+            if all(isinstance(c, dict) and c for c in (*must, *must_not)) and (must or must_not):
+                docs = None
+                for clause in must:
+                    hit = self._memo_query(clause, path, ctx)
+                    docs = hit if docs is None else np.intersect1d(docs, hit, assume_unique=True)
+                excluded = [self._memo_query(clause, path, ctx) for clause in must_not]
+                if docs is None:
+                    docs = ctx.all_docs()  # a purely negative bool matches everything else, as ES's
+                for hit in excluded:
+                    docs = np.setdiff1d(docs, hit, assume_unique=True)
+                return docs.astype(I32, copy=False)
+        return self._memo_query(query, path, ctx)
+
+    def _memo_query(self, query: Any, path: str | None, ctx: QueryContext) -> np.ndarray:
+        key = (path, orjson.dumps(query, option=orjson.OPT_SORT_KEYS))
+        hit = self._queries.get(key)
+        if hit is None:
+            hit = self._queries[key] = execute(query, ctx).docs
+        return hit
 
     def scores_of(self, docs: np.ndarray) -> np.ndarray:
         ds = self.docset

@@ -14,7 +14,7 @@ from .core import EMPTY_I64, I64, Scope, expand
 from .formats import RAW, DocValueFormat, java_double
 from .keys import key_entries
 from .spec import AggSpec, FnCollected, Run, register
-from .values import VS_KEYS, ValuesConfig, format_for, scope_numbers
+from .values import AGGREGATE_METRIC, VS_KEYS, ValuesConfig, format_for, metric_value_counts, scope_numbers
 
 # ---- vectorized group reductions ---------------------------------------------------------------------
 
@@ -127,10 +127,13 @@ class NumericMetric(AggSpec):
 @register("avg")
 class Avg(NumericMetric):
     type_name = "avg"
+    aggregate_metric = "sum"  # over an aggregate_metric_double: sum of sums / sum of value_counts
 
     def collect(self, run: Run, scope: Scope) -> FnCollected:
         fmt, bids, vals = self.values(run, scope)
-        counts = group_count(bids, scope.n)
+        counts = metric_value_counts(self.vs, scope, run, fmt)
+        if counts is None:
+            counts = group_count(bids, scope.n)
         sums = group_sum(bids, vals, scope.n)
 
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -139,17 +142,18 @@ class Avg(NumericMetric):
         def node(b: int) -> ValueNode:
             c = counts[b]
             return ValueNode("avg", sums[b] / c if c else math.nan, fmt)
-        return FnCollected(node, {"value": avgs})
+        return FnCollected(node, {"value": avgs}, fmt=fmt)
 
 
 @register("sum")
 class Sum(NumericMetric):
     type_name = "sum"
+    aggregate_metric = "sum"
 
     def collect(self, run: Run, scope: Scope) -> FnCollected:
         fmt, bids, vals = self.values(run, scope)
         sums = group_sum(bids, vals, scope.n)
-        return FnCollected(lambda b: ValueNode("sum", float(sums[b]), fmt, show=True), {"value": sums})
+        return FnCollected(lambda b: ValueNode("sum", float(sums[b]), fmt, show=True), {"value": sums}, fmt=fmt)
 
 
 class MinMax(NumericMetric):
@@ -158,15 +162,17 @@ class MinMax(NumericMetric):
         mins, maxs = group_minmax(bids, vals, scope.n)
         arr = mins if self.type_name == "min" else maxs
         typed = self.type_name
-        return FnCollected(lambda b: ValueNode(typed, float(arr[b]), fmt), {"value": arr})
+        return FnCollected(lambda b: ValueNode(typed, float(arr[b]), fmt), {"value": arr}, fmt=fmt)
 
 
 class Min(MinMax):
     type_name = "min"
+    aggregate_metric = "min"
 
 
 class Max(MinMax):
     type_name = "max"
+    aggregate_metric = "max"
 
 
 register("min")(Min)
@@ -177,6 +183,7 @@ register("max")(Max)
 class ValueCount(NumericMetric):
     type_name = "value_count"
     numeric = False
+    aggregate_metric = "value_count"  # over an aggregate_metric_double: the sum of its value_counts
 
     def collect(self, run: Run, scope: Scope) -> FnCollected:
         n = scope.n
@@ -185,6 +192,12 @@ class ValueCount(NumericMetric):
         for part in scope.parts:
             r = self.vs.resolve(part)
             rows = EMPTY_I64
+            if r.ftype == AGGREGATE_METRIC:
+                if r.ci is not None:
+                    rows, entries = expand(part, r.ci, dedup=False)
+                    counts += np.bincount(part.bids[rows], weights=r.ci.values[entries],
+                                          minlength=n)[:n].astype(I64)
+                continue
             if r.ci is not None:
                 rows, _ = expand(part, r.ci, dedup=r.kind == "str")
                 counts += group_count(part.bids[rows], n)
@@ -195,7 +208,7 @@ class ValueCount(NumericMetric):
         if self.vs.format:
             fmt = format_for(self.vs, run)
         return FnCollected(lambda b: ValueNode("value_count", float(counts[b]), fmt, integral=True),
-                           {"value": counts.astype(np.float64)})
+                           {"value": counts.astype(np.float64)}, fmt=fmt)
 
 
 @register("cardinality")

@@ -45,7 +45,8 @@ class SingleBucketAgg(AggSpec):
         counts = child.counts()
         subs = self.collect_subs(run, child)
         typed, java, name = self.typed, self.java_name, self.name
-        return FnCollected(lambda b: SingleBucketNode(typed, java, name, int(counts[b]), subs.aggs(b)))
+        return FnCollected(lambda b: SingleBucketNode(typed, java, name, int(counts[b]), subs.aggs(b)),
+                           {"doc_count": counts}, subs=subs)
 
 
 @register("filter")

@@ -77,9 +77,13 @@ class FnCollected(Collected):
     """Results built by a function of the parent bucket id; `arrays` optionally exposes per-bucket values
     (e.g. {"value": ...}) so that bucket ordering need not materialize every node."""
 
-    def __init__(self, fn: Callable[[int], Node], arrays: dict[str, Any] | None = None) -> None:
+    def __init__(self, fn: Callable[[int], Node], arrays: dict[str, Any] | None = None, *, fmt: Any = None,
+                 subs: Any = None, page: Any = None) -> None:
         self.fn = fn
         self.arrays = arrays
+        self.fmt = fmt  # single-value metrics: the DocValueFormat of their value (value_as_string)
+        self.subs = subs  # single-bucket aggregations: their SubResults, on bucket ids equal to the parent's
+        self.page = page  # composite: its CompositePage (see aggs/pivot.py)
 
     def node(self, bid: int) -> Node:
         return self.fn(bid)

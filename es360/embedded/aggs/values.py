@@ -43,6 +43,7 @@ VALUE_TYPES = {
 INTEGRAL = {"long", "integer", "short", "byte", "unsigned_long", "date", "date_nanos", "boolean", "token_count"}
 
 VS_KEYS = {"field", "missing", "script", "value_type"}
+AGGREGATE_METRIC = "aggregate_metric_double"
 META_FIELDS = {"_index", "_id"}
 
 
@@ -59,8 +60,9 @@ class ValuesConfig:
     """field / missing / value_type / format of a values-source aggregation."""
 
     def __init__(self, agg: Any, p: Params, *, numeric: bool = False, required: bool = True,
-                 formattable: bool = True, tz: str | None = None) -> None:
+                 formattable: bool = True, tz: str | None = None, type_name: str | None = None) -> None:
         self.agg = agg
+        self.type_name = type_name or agg.type_name  # what "not supported for aggregation [..]" names
         self.field = p.str("field")
         self.script = p.get("script")
         self.missing = p.get("missing")
@@ -160,6 +162,8 @@ class ValuesConfig:
         f = src.field(self.field) if self.field else None
         if f is None:
             r = Resolved(None, None, None)
+        elif f.type == AGGREGATE_METRIC:
+            r = self._metric_resolve(src)
         else:
             ftype = f.type
             if ftype in TEXT_LIKE:
@@ -186,6 +190,15 @@ class ValuesConfig:
         self._cache[-id(src)] = r
         return r
 
+    def _metric_resolve(self, src: Any) -> Resolved:
+        """An aggregate_metric_double field: the sub-metric column this aggregation reads (`price.max` for
+        a max); aggregations without such a metric (`aggregate_metric` class attribute) are refused."""
+        metric = getattr(self.agg, "aggregate_metric", None)
+        if metric is None or self.script is not None:
+            raise self.unsupported(AGGREGATE_METRIC)
+        col = src.seg.columns.get(f"{self.field}.{metric}")
+        return Resolved(AGGREGATE_METRIC, "num", col_info(col) if col is not None else None)
+
     def _meta_resolve(self, part_or_src: Any) -> Resolved:
         """`_index` as a keyword field whose value is the index name."""
         if self.field == "_id":
@@ -204,7 +217,7 @@ class ValuesConfig:
 
     def unsupported(self, ftype: str) -> EsError:
         return illegal_argument(f"Field [{self.field}] of type [{ftype}] is not supported for aggregation "
-                                f"[{self.agg.type_name}]")
+                                f"[{self.type_name}]")
 
     def field_type(self, scope_or_sources: Any) -> str | None:
         """The mapping type that decides formatting: the first index where the field is mapped."""
@@ -279,6 +292,28 @@ class ValuesConfig:
                 rows = np.concatenate([rows, empty])
                 values = np.concatenate([values, np.full(len(empty), missing)])
         return rows, values
+
+
+def metric_value_counts(cfg: ValuesConfig, scope: Scope, run: Any, fmt: DocValueFormat) -> np.ndarray | None:
+    """Per-bucket value counts when some index maps the field as aggregate_metric_double (its
+    `value_count` metric adds up there, plain values count one each elsewhere); None when none does."""
+    resolved = [cfg.resolve(part) for part in scope.parts]
+    if not any(r.ftype == AGGREGATE_METRIC for r in resolved):
+        return None
+    counts = np.zeros(scope.n, dtype=np.float64)
+    missing = cfg.missing_num(fmt, run.now) if cfg.has_missing else None
+    for part, r in zip(scope.parts, resolved, strict=True):
+        if r.ftype != AGGREGATE_METRIC:
+            rows, _ = cfg.numbers(part, missing)
+            counts += np.bincount(part.bids[rows], minlength=scope.n)[:scope.n]
+            continue
+        col = part.src.seg.columns.get(f"{cfg.field}.value_count")
+        if col is None:
+            continue
+        ci = col_info(col)
+        rows, entries = expand(part, ci, dedup=False)
+        counts += np.bincount(part.bids[rows], weights=ci.values[entries], minlength=scope.n)[:scope.n]
+    return counts
 
 
 def _category(ftype: str) -> str:
