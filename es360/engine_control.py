@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -60,26 +61,54 @@ def engine_status(data_dir: Path) -> EngineStatus:
     if info is None or not _alive(int(info.get("pid", -1))):
         return EngineStatus(False, data_dir)
     url = info["url"]
+    verify: ssl.SSLContext | bool = True
+    if info.get("tls_cert"):  # our own engine's self-signed certificate is its own CA
+        try:
+            verify = ssl.create_default_context(cafile=info["tls_cert"])
+        except (OSError, ssl.SSLError):
+            return EngineStatus(False, data_dir, url=url, pid=info["pid"])
     try:
-        root = httpx.get(url, timeout=2.0).json()
-        rows = httpx.get(f"{url}/_cat/indices", params={"format": "json"}, timeout=5.0).json()
-    except (httpx.HTTPError, ValueError):
+        first = httpx.get(url, timeout=2.0, verify=verify)
+        if first.status_code == 401:  # security mode: alive, but counts need credentials
+            return EngineStatus(True, data_dir, url, info["pid"])
+        root = first.json()
+        rows = httpx.get(f"{url}/_cat/indices", params={"format": "json"}, timeout=5.0, verify=verify).json()
+    except (httpx.HTTPError, ValueError, OSError):
         return EngineStatus(False, data_dir, url=url, pid=info["pid"])
     docs = sum(int(r.get("docs.count") or 0) for r in rows)
     return EngineStatus(True, data_dir, url, info["pid"], root["version"]["number"], len(rows), docs)
 
 
-def start_engine(data_dir: Path, port: int) -> EngineStatus:
-    """Start the engine in the background (or return the one already running on `data_dir`)."""
+PASSWORD_ENV = "ES360_ENGINE_ELASTIC_PASSWORD"
+
+
+def start_engine(data_dir: Path, port: int, *, security: bool = False, tls_cert: Path | None = None,
+                 tls_key: Path | None = None) -> EngineStatus:
+    """Start the engine in the background (or return the one already running on `data_dir`).
+
+    `security`: authentication and roles on (the `elastic` password comes from $ES360_ENGINE_ELASTIC_PASSWORD);
+    `tls_cert`/`tls_key`: serve HTTPS.
+    """
     status = engine_status(data_dir)
     if status.running:
         return status
+    if security and not os.environ.get(PASSWORD_ENV):
+        raise Es360Error(f"Security mode needs the password of the built-in superuser [elastic] in ${PASSWORD_ENV}.")
+    if (tls_cert is None) != (tls_key is None):
+        raise Es360Error("HTTPS needs both --tls-cert and --tls-key.")
+    for path in (tls_cert, tls_key):
+        if path is not None and not path.is_file():
+            raise Es360Error(f"TLS file {path} does not exist.")
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "engine.log"
+    command = [sys.executable, "-m", "es360.embedded", "--port", str(port), "--data", str(data_dir)]
+    if security:
+        command.append("--security")
+    if tls_cert is not None and tls_key is not None:
+        command += ["--tls-cert", str(tls_cert.resolve()), "--tls-key", str(tls_key.resolve())]
     with open(log_path, "ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "es360.embedded", "--port", str(port), "--data", str(data_dir)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         code = proc.poll()

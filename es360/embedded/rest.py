@@ -26,6 +26,7 @@ class Request:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     path_params: dict[str, str] = field(default_factory=dict)
+    uri: str = ""  # the path and query string as sent (security error messages quote it)
     _json: Any = None
     _parsed: bool = False
     consumed: set[str] = field(default_factory=set)
@@ -118,7 +119,7 @@ class Router:
     """Routes method + path to handlers; literal path segments win over `{param}` segments."""
 
     def __init__(self) -> None:
-        self._routes: list[tuple[tuple[int, ...], str, re.Pattern[str], list[str], Handler]] = []
+        self._routes: list[tuple[tuple[int, ...], str, re.Pattern[str], list[str], Handler, str]] = []
 
     def add(self, method: str, pattern: str, handler: Handler) -> None:
         names: list[str] = []
@@ -134,7 +135,7 @@ class Router:
                 specificity.append(1)
         regex = re.compile("^/" + "/".join(parts) + "/?$")
         key = (len(specificity), *[-s for s in specificity])
-        self._routes.append((key, method, regex, names, handler))
+        self._routes.append((key, method, regex, names, handler, pattern))
         self._routes.sort(key=lambda r: r[0])
 
     def route(self, methods: str, *patterns: str) -> Callable[[Handler], Handler]:
@@ -146,17 +147,22 @@ class Router:
         return decorator
 
     def match(self, method: str, path: str) -> tuple[Handler, dict[str, str]]:
+        handler, params, _pattern = self.resolve(method, path)
+        return handler, params
+
+    def resolve(self, method: str, path: str) -> tuple[Handler, dict[str, str], str]:
+        """The handler, path parameters and route pattern of a request."""
         allowed: list[str] = []
-        best: tuple[Handler, dict[str, str]] | None = None
-        for _key, m, regex, names, handler in self._routes:
+        best: tuple[Handler, dict[str, str], str] | None = None
+        for _key, m, regex, names, handler, pattern in self._routes:
             found = regex.match(path)
             if not found:
                 continue
             if m == method or (method == "HEAD" and m == "GET" and best is None):
                 params = {n: unquote(v) for n, v in zip(names, found.groups(), strict=True)}
                 if m == method:
-                    return handler, params
-                best = (handler, params)
+                    return handler, params, pattern
+                best = (handler, params, pattern)
             else:
                 allowed.append(m)
         if best is not None:

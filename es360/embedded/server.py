@@ -125,7 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
         if headers.get("content-encoding") == "gzip" and body:
             body = gzip.decompress(body)
         path = unquote(split.path) if "%2F" not in split.path.upper() else split.path
-        request = Request(self.command, path, params, body, headers)
+        request = Request(self.command, path, params, body, headers, uri=self.path)
         response = dispatch(self.server.engine, request)
         self._send(response, compat, params, head=self.command == "HEAD")
 
@@ -153,7 +153,8 @@ class _Handler(BaseHTTPRequestHandler):
         if content_type:
             self.send_header("Content-Type", content_type)
         for key, value in response.headers.items():
-            self.send_header(key, value.encode("utf-8").decode("latin-1"))  # never drop the connection
+            for one in value if isinstance(value, list) else [value]:  # a list: one header line per value
+                self.send_header(key, one.encode("utf-8").decode("latin-1"))  # never drop the connection
         self.send_header("Content-Length", str(len(payload)))
         if self.close_connection:
             self.send_header("Connection", "close")
@@ -168,16 +169,21 @@ class _Handler(BaseHTTPRequestHandler):
 
 def dispatch(engine: Engine, request: Request) -> Response:
     """Route one request and turn results and errors into ES-shaped responses."""
+    security = engine.extensions.get("security")
     try:
-        handler, path_params = router.match(request.method, request.path)
-        request.path_params = path_params
-        with engine.lock:
-            try:
-                result = handler(engine, request)
-                engine.commit()
-            except BaseException:
-                engine.commit()  # writes already applied in memory stay durable and consistent
-                raise
+        if security is None:
+            handler, path_params, _ = router.resolve(request.method, request.path)
+            request.path_params = path_params
+            with engine.lock:
+                result = _run(engine, handler, request)
+        else:
+            with engine.lock:
+                subject = security.authenticate(request)
+            handler, path_params, pattern = router.resolve(request.method, request.path)
+            request.path_params = path_params
+            with engine.lock, security.authorize(subject, request, pattern):
+                result = _run(engine, handler, request)
+                security.remember(subject, pattern, result)
     except MethodNotAllowed as exc:
         text = (f"Incorrect HTTP method for uri [{exc.path}] and method [{exc.method}], allowed: "
                 f"[{', '.join(exc.allowed)}]")
@@ -185,7 +191,7 @@ def dispatch(engine: Engine, request: Request) -> Response:
     except EsError as err:
         if err.type == "no_handler":
             return Response(400, {"error": err.reason, "status": 400})
-        return Response(err.status, err.body())
+        return Response(err.status, err.body(), headers=dict(getattr(err, "headers", {})))
     except Exception as exc:  # noqa: BLE001 - the server must answer, with ES's 500 shape
         log.exception("internal error on %s %s", request.method, request.path)
         err = EsError(500, "exception", f"{type(exc).__name__}: {exc}")
@@ -196,6 +202,17 @@ def dispatch(engine: Engine, request: Request) -> Response:
         status, body = result
         return Response(status, body)
     return Response(200, result)
+
+
+def _run(engine: Engine, handler: Any, request: Request) -> Any:
+    """Run a handler (under the engine lock) and commit what it wrote, even when it fails."""
+    try:
+        result = handler(engine, request)
+        engine.commit()
+    except BaseException:
+        engine.commit()  # writes already applied in memory stay durable and consistent
+        raise
+    return result
 
 
 # ---- filter_path ---------------------------------------------------------------------------------
@@ -280,16 +297,50 @@ class RunningServer:
             shutdown(self.engine)
 
 
-def start_server(data_dir: str | Path, port: int = 0) -> RunningServer:
-    """Start an engine on 127.0.0.1 in a background thread; port 0 picks a free port."""
+def start_server(data_dir: str | Path, port: int = 0, *, security: bool = False, elastic_password: str | None = None,
+                 tls_cert: str | Path | None = None, tls_key: str | Path | None = None) -> RunningServer:
+    """Start an engine on 127.0.0.1 in a background thread; port 0 picks a free port.
+
+    `security=True` turns on authentication and authorization (`elastic_password` is the bootstrap
+    password of the built-in superuser `elastic`); `tls_cert`/`tls_key` (PEM files) serve HTTPS.
+    """
     _load_handlers()
     engine = Engine(data_dir)
-    install_services(engine)
-    httpd = EngineHTTPServer(("127.0.0.1", port), engine)
+    try:
+        if security:
+            from .security import install
+
+            install(engine, elastic_password)
+        install_services(engine)
+        httpd = _http_server(engine, port, tls_cert, tls_key)
+    except BaseException:
+        shutdown(engine)
+        raise
     thread = threading.Thread(target=httpd.serve_forever, name="es360-engine", daemon=True)
     thread.start()
     real_port = httpd.server_address[1]
-    return RunningServer(f"http://127.0.0.1:{real_port}", real_port, engine, httpd, thread)
+    scheme = "https" if tls_cert else "http"
+    return RunningServer(f"{scheme}://127.0.0.1:{real_port}", real_port, engine, httpd, thread)
+
+
+def _http_server(engine: Engine, port: int, tls_cert: str | Path | None, tls_key: str | Path | None
+                 ) -> EngineHTTPServer:
+    """The HTTP server on 127.0.0.1:port, serving HTTPS with the given PEM certificate and key."""
+    if (tls_cert is None) != (tls_key is None):
+        raise ValueError("HTTPS needs both a certificate (--tls-cert) and its private key (--tls-key)")
+    httpd = EngineHTTPServer(("127.0.0.1", port), engine)
+    if tls_cert is not None:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        try:
+            context.load_cert_chain(str(tls_cert), str(tls_key))
+        except (OSError, ssl.SSLError) as exc:
+            httpd.server_close()
+            raise ValueError(f"cannot load the TLS certificate {tls_cert} and key {tls_key}: {exc}") from None
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    return httpd
 
 
 class DataDirLocked(RuntimeError):
@@ -308,15 +359,30 @@ def lock_data_dir(data_dir: Path) -> Any:
     return handle
 
 
-def serve_forever(data_dir: str | Path, port: int = DEFAULT_PORT) -> None:
+def serve_forever(data_dir: str | Path, port: int = DEFAULT_PORT, *, security: bool = False,
+                  elastic_password: str | None = None, tls_cert: str | Path | None = None,
+                  tls_key: str | Path | None = None) -> None:
     """Run the engine in the foreground (python -m es360.embedded)."""
     data = Path(data_dir)
     lock = lock_data_dir(data)
     _load_handlers()
     engine = Engine(data)
-    install_services(engine)
-    httpd = EngineHTTPServer(("127.0.0.1", port), engine)
-    info = {"pid": os.getpid(), "port": httpd.server_address[1], "url": f"http://127.0.0.1:{httpd.server_address[1]}"}
+    try:
+        if security:
+            from .security import install
+
+            install(engine, elastic_password)
+        install_services(engine)
+        httpd = _http_server(engine, port, tls_cert, tls_key)
+    except BaseException:
+        with engine.lock:
+            shutdown(engine)
+        lock.close()
+        raise
+    scheme = "https" if tls_cert else "http"
+    info = {"pid": os.getpid(), "port": httpd.server_address[1],
+            "url": f"{scheme}://127.0.0.1:{httpd.server_address[1]}", "security": security,
+            "tls_cert": str(Path(tls_cert).resolve()) if tls_cert else None}
     (data / "engine.json").write_bytes(orjson.dumps(info))
     try:
         httpd.serve_forever()

@@ -10,6 +10,7 @@ from ..engine import Engine
 from ..errors import EsError, action_request_validation, did_you_mean, illegal_argument, index_not_found
 from ..index import Index
 from ..rest import Request, Response, route
+from ..security import access as security
 from ..source_filter import filter_source, parse_source_param
 
 WRITE_PARAMS = ("routing", "if_seq_no", "if_primary_term", "version", "version_type")
@@ -84,11 +85,12 @@ class WriteTargets:
 def index_document(engine: Engine, index_name: str, doc_id: str | None, source: Any, *, op_type: str = "index",
                    options: dict[str, Any] | None = None, pipeline: str | None = None,
                    require_alias: bool = False, owned: bool = False,
-                   targets: WriteTargets | None = None) -> tuple[int, dict[str, Any]]:
+                   targets: WriteTargets | None = None, run_pipelines: bool = True) -> tuple[int, dict[str, Any]]:
     """Index one document (running ingest pipelines when configured); returns (status, result).
 
     `owned`: the caller hands `source` over (ingest pipelines may change it in place);
-    `targets`: a bulk request's memoized target resolution.
+    `targets`: a bulk request's memoized target resolution; `run_pipelines=False`: no default or
+    final pipeline either (a partial update of an existing document, as in Elasticsearch).
     """
     options = dict(options) if options else {}
     if doc_id is not None and len(doc_id) > 128 and len(doc_id.encode()) > 512:
@@ -100,7 +102,7 @@ def index_document(engine: Engine, index_name: str, doc_id: str | None, source: 
         raise EsError(400, "mapper_parsing_exception", "failed to parse, document is empty" if source is None
                       else "failed to parse")
     target_name = index_name
-    ingest = engine.extensions.get("ingest")
+    ingest = engine.extensions.get("ingest") if run_pipelines else None
     if ingest is not None:
         # pipelines run before the target is resolved: they may change `_index`, and require_alias
         # applies to the final target (as in ES)
@@ -135,7 +137,7 @@ def get_response(index: Index, doc_id: str, req_params: dict[str, Any] | None = 
     state = index.get(doc_id) if realtime else index.get_visible(doc_id)
     if state is not None and params.get("routing") != state.routing and _routed_shards(index) > 1:
         state = None  # another routing value targets another shard, where this id does not exist
-    if state is None:
+    if state is None or not security.visible_doc(index, doc_id):
         return False, {"_index": index.name, "_id": doc_id, "found": False}
     out: dict[str, Any] = {"_index": index.name, "_id": doc_id, "_version": state.version,
                            "_seq_no": state.seq_no, "_primary_term": state.primary_term, "found": True}
@@ -160,7 +162,9 @@ def _routed_shards(index: Index) -> int:
 
 
 def single_index(engine: Engine, name: str) -> Index:
-    """Resolve a read to exactly one index (an alias must point to one index)."""
+    """Resolve a read to exactly one index (an alias must point to one index); with security on, the
+    user must be allowed to get from it and reads it through field-level security."""
+    security.guard_index(name, "indices:data/read/get")
     targets = engine.resolve(name)
     if not targets:
         raise index_not_found(name)
@@ -168,7 +172,7 @@ def single_index(engine: Engine, name: str) -> Index:
         raise illegal_argument(f"alias [{name}] has more than one index associated with it "
                                f"[{', '.join(sorted(t.index.name for t in targets))}], can't execute a single "
                                f"index op")
-    return targets[0].index
+    return security.restrict(targets[0].index, "indices:data/read/get")
 
 
 def apply_refresh(engine: Engine, req: Request, index_names: set[str]) -> bool:
@@ -230,7 +234,7 @@ def get_doc(engine: Engine, req: Request) -> Response:
 def get_source(engine: Engine, req: Request) -> Response:
     index = single_index(engine, req.path_params["index"])
     state = index.get(req.path_params["id"])
-    if state is None:
+    if state is None or not security.visible_doc(index, req.path_params["id"]):
         if req.method == "HEAD":
             return Response(404)
         raise EsError(404, "resource_not_found_exception",
@@ -311,7 +315,8 @@ def apply_update(engine: Engine, index_name: str, doc_id: str, body: dict[str, A
         if body.get("detect_noop", True) and updated == current:
             index.stats["noop_update_total"] += 1
             return 200, _with_get(index, _noop(index, doc_id, state), body, params)
-    status, result = index_document(engine, index.name, doc_id, updated, options={**cc}, pipeline=pipeline)
+    # Elasticsearch runs no ingest pipeline (default or final) when an update changes an existing document
+    status, result = index_document(engine, index.name, doc_id, updated, options={**cc}, run_pipelines=False)
     return 200, _with_get(index, result, body, params)
 
 

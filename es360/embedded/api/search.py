@@ -10,6 +10,7 @@ from ..engine import Engine, Target
 from ..errors import EsError, action_request_validation, illegal_argument, parsing_exception
 from ..rest import Request, Response, parse_json, route
 from ..search import Searcher, ShardSearchFailure, continue_scroll, count_docs, start_scroll
+from ..security import access as security
 
 MSEARCH_HEADER_KEYS = {"index", "indices", "search_type", "preference", "routing", "request_cache",
                        "allow_no_indices", "expand_wildcards", "ignore_unavailable", "ignore_throttled",
@@ -21,6 +22,15 @@ def search_targets(engine: Engine, req: Request | None, index: str | list[str] |
                    params: dict[str, Any] | None = None) -> list[Target]:
     """Resolve the indices of a search request with its wildcard/unavailable options."""
     p = params if params is not None else (req.params if req is not None else {})
+    if security.current() is not None:  # security on: only authorized indices, read through FLS/DLS
+        wildcards = p.get("expand_wildcards")
+        index = security.narrow_expression(index, expand_wildcards=",".join(wildcards) if isinstance(
+            wildcards, list) else wildcards, lenient=str(p.get("ignore_unavailable")).lower() in ("", "true"))
+        return security.restrict_targets(_resolve(engine, index, p))
+    return _resolve(engine, index, p)
+
+
+def _resolve(engine: Engine, index: str | list[str] | None, p: dict[str, Any]) -> list[Target]:
     return engine.resolve(
         index if index is not None else "_all",
         ignore_unavailable=str(p.get("ignore_unavailable")).lower() == "true",
