@@ -33,6 +33,8 @@ from .fetch import (
     parse_field_requests,
 )
 from .query import INT, DocSet, QueryContext, constant, empty, execute, intersect, union
+from .runtime import RuntimeIndex, parse_section, with_runtime_fields
+from .security import access as security
 from .source_filter import filter_source, parse_source_param
 
 BODY_KEYS = {
@@ -236,8 +238,7 @@ class Searcher:
         self._parse_rescore()
         self.indices_boost = self._parse_indices_boost(body.get("indices_boost"))
         self.slice = self._parse_slice(body.get("slice"))
-        if body.get("runtime_mappings"):
-            raise illegal_argument("[runtime_mappings] are not supported by the embedded engine")
+        self._add_runtime_fields(body.get("runtime_mappings"))
         self.highlight = None
         if body.get("highlight") is not None:
             from .highlight import HighlightRequest
@@ -246,6 +247,17 @@ class Searcher:
         self._shard_cache: dict[tuple[str, str], Any] = {}
 
     # ---- request parsing --------------------------------------------------------------------------
+    def _add_runtime_fields(self, spec: Any) -> None:
+        """Search through runtime-field views of the targets (the mapping's `runtime` section and the
+        request's `runtime_mappings`); a bad definition fails like a shard failure, as in ES."""
+        requested = None
+        if spec is not None:
+            try:
+                requested = parse_section(spec, in_mapping=False)
+            except EsError as err:
+                raise (wrap_shard_error(err, self.targets[0]) if self.targets else err) from None
+        self.targets = [Target(with_runtime_fields(t.index, requested), t.alias_filter) for t in self.targets]
+
     def _parse_aggs(self) -> Any:
         """Parse `aggs` before any query runs: malformed aggregations fail unwrapped, as in ES."""
         agg_json = self.body.get("aggs", self.body.get("aggregations"))
@@ -411,7 +423,7 @@ class Searcher:
     # ---- query phase ------------------------------------------------------------------------
     def context(self, target: Target) -> QueryContext:
         index = target.index
-        if isinstance(index, IndexView):
+        if isinstance(_unwrapped(index), IndexView):
             scope = index.scope()
         else:
             snap = self.snapshot.get(index.uuid)
@@ -837,7 +849,7 @@ class Searcher:
         seg = shard.ctx.seg
         doc_id = seg.ids[docnum]
         state = index.docs.get(doc_id) if doc_id is not None else None
-        if state is not None and state.docnum != docnum and not isinstance(index, IndexView):
+        if state is not None and state.docnum != docnum and not isinstance(_unwrapped(index), IndexView):
             state = None
         hit: dict[str, Any] = {"_index": index.name}
         if self.stored_fields != "_none_":
@@ -895,6 +907,8 @@ class Searcher:
         fields: dict[str, Any] = {}
         if self.fields_req:
             fields.update(fields_api(index, source, self.fields_req))
+            if isinstance(index, RuntimeIndex):
+                index.fetch_fields(docnum, self.fields_req, fields)
             fields.update(metadata_fields(self.fields_req, hit, index, state))
         if isinstance(self.stored_fields, list):
             stored_req = []
@@ -1186,10 +1200,13 @@ class QueryHooks:
     def terms_lookup(self, spec: dict[str, Any]) -> list[Any] | None:
         if not {"index", "id", "path"} <= set(spec):
             return None
+        security.guard_index(spec["index"], "indices:data/read/get")  # a lookup is a get, as in ES
         index = self.searcher.engine.indices.get(spec["index"])
         if index is None:
             targets = self.searcher.engine.resolve(spec["index"], ignore_unavailable=True)
             index = targets[0].index if len(targets) == 1 else None
+        if index is not None:
+            index = security.restrict(index, "indices:data/read/get")
         state = index.get(str(spec["id"])) if index else None
         if state is None:
             return []
@@ -1197,6 +1214,11 @@ class QueryHooks:
         values: list[Any] = []
         _collect_path(node, spec["path"].split("."), values)
         return values
+
+
+def _unwrapped(index: Any) -> Any:
+    """The index under a per-request runtime-field view."""
+    return getattr(index, "inner", index)
 
 
 def _collect_path(node: Any, parts: list[str], out: list[Any]) -> None:
@@ -1597,7 +1619,7 @@ _wrap = wrap_shard_error
 def count_docs(engine: Engine, targets: list[Target], query: Any) -> int:
     total = 0
     searcher = Searcher(engine, targets, {"query": query} if query is not None else {}, {})
-    for target in targets:
+    for target in searcher.targets:
         try:
             _, docset = searcher.run_query(target)
         except EsError as err:

@@ -31,6 +31,10 @@ Supported subset
 * Statements: if/else, while, do/while, `for (;;)`, `for (def x : list)`, `for (x in list)`,
   break/continue, return (the last expression statement is returned implicitly), throw,
   try/catch, user functions declared at the top (`int add(int a, int b) { ... }`).
+* Arrays: `new int[3]`, `new String[] {'a', 'b'}`, `a[i]` (read and write), `a.length`.
+* Runtime field scripts (`es360.embedded.runtime`): `emit(value)` adds a value to the field (call it
+  several times for a multi-valued field, or not at all for none), with `doc`, `params` and
+  `params['_source']`.
 * Lambdas and method references: `x -> x * 2`, `(a, b) -> { ... }`, `String::length`.
 * String: length, isEmpty, isBlank, toLowerCase, toUpperCase, trim, strip, contains, startsWith,
   endsWith, substring, replace, replaceAll, replaceFirst, indexOf, lastIndexOf, charAt, equals,
@@ -47,9 +51,10 @@ Supported subset
   Pattern.compile; `new ArrayList()`, `new HashMap()`, `new HashSet()`, `new StringBuilder()`,
   exception classes.
 * java.time: ZonedDateTime (parse, getYear/getMonthValue/getDayOfMonth/getHour/...,
-  getDayOfWeek, toInstant, toEpochSecond, plusDays/minusHours/..., isBefore/isAfter,
+  getDayOfWeek, getDayOfWeekEnum (a DayOfWeek: getValue() 1 = Monday … 7 = Sunday), toInstant,
+  toEpochSecond, plusDays/minusHours/..., isBefore/isAfter,
   withZoneSameInstant), Instant (ofEpochMilli, parse, toEpochMilli, atZone), ZoneId.of,
-  ChronoUnit.X.between, Duration.between; date doc values are ZonedDateTime (`.millis` works).
+  Instant plus/minus(n, ChronoUnit.X), ChronoUnit.X.between, Duration.between; date doc values are ZonedDateTime (`.millis` works).
 * Query scripts (ScriptService.filter_docs / score_docs): `doc`, `params`, `_score`, and
   cosineSimilarity, dotProduct, l1norm, l2norm, saturation, sigmoid, decayNumeric*.
 * Loops are capped at 1,000,000 iterations per execution (Painless's loop counter).

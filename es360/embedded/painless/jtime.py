@@ -250,6 +250,16 @@ ZDT_METHODS: dict[str, Any] = {
     "format": lambda z, fmt: fmt.format(z) if hasattr(fmt, "format") else str(z),
 }
 
+def _instant_amount(amount: Any, unit: Any) -> int:
+    """Milliseconds of `Instant.plus/minus(amount, unit)` or `(Duration)` (Instant takes units up to DAYS)."""
+    if isinstance(amount, Duration) and unit is None:
+        return amount.millis
+    if not isinstance(unit, ChronoUnit) or unit.name not in _UNIT_MILLIS or unit.name == "WEEKS":
+        name = str(getattr(unit, "name", unit))
+        raise JavaException("date_time_exception", f"Unsupported unit: {name.title().replace('_', '')}")
+    return int(amount) * _UNIT_MILLIS[unit.name]
+
+
 INSTANT_METHODS: dict[str, Any] = {
     "toEpochMilli": lambda i: i.millis,
     "getEpochSecond": lambda i: i.millis // 1000,
@@ -258,6 +268,8 @@ INSTANT_METHODS: dict[str, Any] = {
     "isAfter": lambda i, o: i.millis > _millis(o),
     "isBefore": lambda i, o: i.millis < _millis(o),
     "compareTo": _cmp,
+    "plus": lambda i, n, u=None: Instant(i.millis + _instant_amount(n, u)),
+    "minus": lambda i, n, u=None: Instant(i.millis - _instant_amount(n, u)),
     "plusMillis": lambda i, n: Instant(i.millis + n), "minusMillis": lambda i, n: Instant(i.millis - n),
     "plusSeconds": lambda i, n: Instant(i.millis + n * 1000), "minusSeconds": lambda i, n: Instant(i.millis - n * 1000),
     "toString": str,
