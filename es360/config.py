@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from es360.access.credentials import client_options, connection_from_env
 from es360.embedded import DEFAULT_PORT
 from es360.errors import Es360Error
 
@@ -20,7 +21,15 @@ class Settings:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     ca_cert: str | None = None
+    bearer_token: str | None = field(default=None, repr=False)
+    ssl_fingerprint: str | None = None
+    verify_certs: bool = True
+    secret_file: str | None = None  # where a secret was read from (a path, never the secret)
     kibana_url: str | None = None
+    kibana_space: str | None = None  # Kibana space id; None = the default space
+    kibana_api_key: str | None = field(default=None, repr=False)  # else the Elasticsearch credentials
+    kibana_username: str | None = None
+    kibana_password: str | None = field(default=None, repr=False)
     home: Path = Path(".es360")
     prefix: str = "es360-"
     engine_port: int = DEFAULT_PORT
@@ -34,12 +43,12 @@ class Settings:
         except ValueError:
             raise Es360Error(f"ES360_ENGINE_PORT must be a port number, got {port_text!r}.") from None
         return cls(
-            es_url=env.get("ES360_ES_URL") or None,
-            api_key=env.get("ES360_API_KEY") or None,
-            username=env.get("ES360_USERNAME") or None,
-            password=env.get("ES360_PASSWORD") or None,
-            ca_cert=env.get("ES360_CA_CERT") or None,
+            **connection_from_env(env),
             kibana_url=env.get("ES360_KIBANA_URL") or None,
+            kibana_space=env.get("ES360_KIBANA_SPACE") or None,
+            kibana_api_key=env.get("ES360_KIBANA_API_KEY") or None,
+            kibana_username=env.get("ES360_KIBANA_USERNAME") or None,
+            kibana_password=env.get("ES360_KIBANA_PASSWORD") or None,
             home=Path(env.get("ES360_HOME", ".es360")),
             prefix=env.get("ES360_PREFIX", "es360-"),
             engine_port=port,
@@ -53,12 +62,21 @@ class Settings:
     def uses_embedded_engine(self) -> bool:
         return self.es_url is None
 
+    @property
+    def auth(self) -> str:
+        """The authentication scheme in use: api_key, basic, bearer or none."""
+        return "api_key" if self.api_key else "basic" if self.username else "bearer" if self.bearer_token else "none"
+
     def describe(self) -> dict[str, Any]:
         """Settings safe to print: which credentials are set, never their values."""
         return {
             "es_url": self.es_url or f"embedded engine (http://127.0.0.1:{self.engine_port})",
-            "auth": "api_key" if self.api_key else "basic" if self.username else "none",
+            "auth": self.auth,
+            "username": self.username,
+            "secret_file": self.secret_file,
             "ca_cert": self.ca_cert,
+            "ssl_fingerprint": self.ssl_fingerprint,
+            "verify_certs": self.verify_certs,
             "kibana_url": self.kibana_url,
             "home": str(self.home),
             "prefix": self.prefix,
@@ -78,31 +96,39 @@ def connect(settings: Settings | None = None, *, verify: bool = True) -> Any:
         from es360.engine_control import ensure_engine
 
         url = ensure_engine(settings.engine_data_dir, settings.engine_port).url
-        return Elasticsearch(url, request_timeout=120)
-    kwargs: dict[str, Any] = {"request_timeout": 120}
-    if settings.api_key:
-        kwargs["api_key"] = settings.api_key
-    elif settings.username:
-        kwargs["basic_auth"] = (settings.username, settings.password or "")
-    if settings.ca_cert:
-        kwargs["ca_certs"] = settings.ca_cert
-    client = Elasticsearch(settings.es_url, **kwargs)
+    else:
+        url = settings.es_url or ""
+    client = Elasticsearch(url, request_timeout=120, **client_options(settings, url))
     if verify:
-        _verify(client, settings.es_url or "")
+        _verify(client, url, settings)
     return client
 
 
-def _verify(client: Any, url: str) -> None:
+_CREDENTIAL_VARS = {"api_key": "ES360_API_KEY", "basic": "ES360_USERNAME/ES360_PASSWORD",
+                    "bearer": "ES360_BEARER_TOKEN",
+                    "none": "your settings: no credentials are set (ES360_API_KEY, ES360_USERNAME/ES360_PASSWORD or "
+                            "ES360_BEARER_TOKEN)"}
+
+
+def _verify(client: Any, url: str, settings: Settings) -> None:
+    """Ping the cluster; a 403 is fine (the credentials work, the role just lacks `monitor`)."""
     from elasticsearch import ApiError, AuthenticationException, AuthorizationException
     from elasticsearch import ConnectionError as EsConnectionError
+    from elasticsearch import SSLError as EsSSLError
 
     try:
         client.info()
     except AuthenticationException:
-        raise Es360Error(f"Elasticsearch at {url} rejected the credentials (401); check ES360_API_KEY or "
-                         f"ES360_USERNAME/ES360_PASSWORD.") from None
+        raise Es360Error(f"Elasticsearch at {url} rejected the credentials (401); check "
+                         f"{_CREDENTIAL_VARS[settings.auth]}.") from None
     except AuthorizationException:
-        raise Es360Error(f"The configured user may not read cluster info at {url} (403).") from None
+        return
+    except EsSSLError as exc:
+        if "WRONG_VERSION_NUMBER" in str(exc):
+            raise Es360Error(f"{url} does not answer TLS; use an http:// ES360_ES_URL if the cluster serves "
+                             f"plain HTTP.") from None
+        raise Es360Error(f"TLS verification of {url} failed ({_short(exc)}); set ES360_CA_CERT to the cluster's CA "
+                         f"file or ES360_SSL_FINGERPRINT to its certificate fingerprint.") from None
     except EsConnectionError as exc:
         raise Es360Error(f"Cannot reach Elasticsearch at {url}: {_short(exc)}.") from None
     except ApiError as exc:

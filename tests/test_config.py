@@ -17,12 +17,13 @@ def test_settings_from_env() -> None:
 
 
 def test_secrets_never_in_repr_or_describe() -> None:
-    s = Settings.from_env({"ES360_USERNAME": "elastic", "ES360_PASSWORD": "hunter2-secret",
-                           "ES360_API_KEY": "topsecretkey"})
-    text = repr(s) + str(s.describe())
-    assert "hunter2-secret" not in text
-    assert "topsecretkey" not in text
-    assert s.describe()["auth"] == "api_key"
+    basic = Settings.from_env({"ES360_USERNAME": "elastic", "ES360_PASSWORD": "hunter2-secret"})
+    key = Settings.from_env({"ES360_API_KEY": "key-id:topsecretkey"})
+    bearer = Settings.from_env({"ES360_BEARER_TOKEN": "bearer-secret-token"})
+    text = "".join(repr(s) + str(s.describe()) for s in (basic, key, bearer))
+    for secret in ("hunter2-secret", "topsecretkey", key.api_key or "?", "bearer-secret-token"):
+        assert secret not in text
+    assert [s.describe()["auth"] for s in (basic, key, bearer)] == ["basic", "api_key", "bearer"]
 
 
 def test_defaults_use_embedded_engine_on_9260() -> None:
@@ -35,3 +36,13 @@ def test_defaults_use_embedded_engine_on_9260() -> None:
 def test_bad_port_is_a_clear_error() -> None:
     with pytest.raises(Es360Error, match="ES360_ENGINE_PORT"):
         Settings.from_env({"ES360_ENGINE_PORT": "x"})
+
+
+def test_kibana_settings_from_env_keep_secrets_out_of_repr() -> None:
+    s = Settings.from_env({"ES360_KIBANA_URL": "http://kibana:5601", "ES360_KIBANA_SPACE": "analytics",
+                           "ES360_KIBANA_API_KEY": "kibana-secret-key", "ES360_KIBANA_USERNAME": "kb",
+                           "ES360_KIBANA_PASSWORD": "kibana-secret-password"})
+    assert (s.kibana_url, s.kibana_space, s.kibana_username) == ("http://kibana:5601", "analytics", "kb")
+    text = repr(s) + str(s.describe())
+    assert "kibana-secret-key" not in text and "kibana-secret-password" not in text
+    assert Settings.from_env({}).kibana_space is None

@@ -1,0 +1,1 @@
+"""Least-privilege access: the role and API-key templates in security/ and installing them."""
