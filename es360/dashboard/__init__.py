@@ -1,0 +1,1 @@
+"""Render the Kibana dashboards' panels to one self-contained HTML file."""
