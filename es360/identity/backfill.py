@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, ElasticsearchWarning, NotFoundError, TransportError
+from elasticsearch.exceptions import GeneralAvailabilityWarning
 
 from es360.errors import Es360Error
 
@@ -52,6 +53,7 @@ def _wait(es: Elasticsearch, task_id: str, label: str, progress: ProgressFn | No
         try:
             with warnings.catch_warnings():  # the tasks API is "technical preview" in the client
                 warnings.simplefilter("ignore", ElasticsearchWarning)
+                warnings.simplefilter("ignore", GeneralAvailabilityWarning)
                 state = es.tasks.get(task_id=task_id)
         except NotFoundError:
             raise Es360Error(f"The backfill task {task_id} disappeared; run the backfill again.") from None

@@ -135,7 +135,8 @@ def _print_report(console: Any, report: Any) -> None:
 
     verb = "would write" if report.dry_run else "wrote"
     console.print(f"[bold]resolved[/] {report.records:,} records into {report.customers:,} customers "
-                  f"({report.new_customers:,} new, {report.merges:,} merges, {report.splits:,} splits)"
+                  f"({report.new_customers:,} new, {report.merges:,} merges, {report.splits:,} splits, "
+                  f"{report.record_merges:,} groups of new records merged)"
                   f"{'  [yellow](dry run)[/]' if report.dry_run else ''}", highlight=False)
     console.print(f"candidate pairs {report.candidate_pairs:,}, links {report.links:,}, kept apart "
                   f"{report.rejected_links:,}, same-address joins {report.same_address_joins:,}, unique-name joins "
@@ -202,6 +203,9 @@ def _print_explanation(console: Any, result: Any) -> None:
     for label, rec in (("A", result.a), ("B", result.b)):
         console.print(f"{label}: {escape(str(rec['name']))} <{rec['email']}> {rec['phone'] or ''} "
                       f"-> {rec['customer_id'] or 'no customer yet'}", highlight=False)
+        if rec.get("name_from_email"):
+            parts = " and ".join(f"{part} name '{rec['compared_name'][part]}'" for part in rec["name_from_email"])
+            console.print(f"   {parts} read from the email address (not stated in the record)", highlight=False)
     colour = "green" if result.decision == "same_customer" else "yellow"
     console.print(f"[{colour}]{result.decision.replace('_', ' ')}[/]: {escape(result.reason)}", highlight=False)
     for step in result.path:

@@ -32,11 +32,13 @@ class FieldSpec:
 
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("first_name", ("exact", "nickname", "close", "initial", "fuzzy", "different"),
-              "exact; nickname (Bill ~ William); close: Jaro-Winkler >= 0.92; initial: 'S.' ~ 'Sam'; "
+              "exact; nickname (Bill ~ William); close: Jaro-Winkler >= 0.92 or one slip of a known name "
+              "('mxa' ~ 'max'); initial: 'S.' ~ 'Sam'; "
               "fuzzy: Jaro-Winkler >= 0.8"),
     FieldSpec("last_name", ("exact", "close", "fuzzy", "different"),
-              "exact; close: Jaro-Winkler >= 0.92, same NYSIIS code, or one compound name contains the "
-              "other; fuzzy: Jaro-Winkler >= 0.8"),
+              "exact; close: Jaro-Winkler >= 0.92, same NYSIIS code, one typo after the first letter "
+              "(5+ letters), or one compound name contains the other; fuzzy: Jaro-Winkler >= 0.8, or an "
+              "initial that fits ('K.' ~ 'Krawczyk')"),
     FieldSpec("email", ("exact", "shared", "close", "local", "different"),
               "exact: same mailbox (case, Gmail dots, +tags ignored); shared: same mailbox but clearly "
               "different first names (a family address); close: one typo in the domain or the local part; "
@@ -89,6 +91,9 @@ def first_level(a: str, b: str) -> int:
     ha, hb = a.split(" ", 1)[0], b.split(" ", 1)[0]
     if ha == hb:
         return F_CLOSE  # 'anna maria' ~ 'anna'
+    if (len(ha) == 1) != (len(hb) == 1):  # 'j van der' (an initial and a name particle) ~ 'johannes'
+        initial, name = (ha, hb) if len(ha) == 1 else (hb, ha)
+        return F_INITIAL if nicknames.initial_fits(initial, name) else F_DIFF
     if (ha != a or hb != b) and nicknames.equivalent(ha, hb):
         return F_NICK
     similarity = max(JaroWinkler.similarity(a, b), JaroWinkler.similarity(ha, hb))
@@ -96,7 +101,17 @@ def first_level(a: str, b: str) -> int:
         return F_CLOSE
     if nicknames.close_to_group(ha, hb):
         return F_NICK  # a misspelt nickname: 'jrmes' ~ 'jamie' (James)
+    if _typo_of_known(ha, hb):
+        return F_CLOSE  # 'mxa' ~ 'max': one slip of a known name into no name at all
     return F_FUZZY if similarity >= 0.8 else F_DIFF
+
+
+def _typo_of_known(a: str, b: str) -> bool:
+    """One edit apart, same first letter, and exactly one of them a name the table knows: a typo.
+    Two known names one letter apart (Lena, Lina; Jon, Jan) stay different."""
+    if a[0] != b[0] or (a in nicknames.GROUPS) == (b in nicknames.GROUPS):
+        return False
+    return OSA.distance(a, b) <= 1
 
 
 @lru_cache(maxsize=1_000_000)
@@ -106,6 +121,8 @@ def last_level(a: str, b: str) -> int:
         return 0
     if a == b:
         return L_EXACT
+    if len(a) == 1 or len(b) == 1:  # 'K.' for Krawczyk: a partial agreement, never a close one
+        return L_FUZZY if a[0] == b[0] else L_DIFF
     if " " in a or " " in b:
         ta, tb = set(a.split()), set(b.split())
         if ta <= tb or tb <= ta:
@@ -113,6 +130,8 @@ def last_level(a: str, b: str) -> int:
     similarity = JaroWinkler.similarity(a, b)
     if similarity >= 0.92 or (len(a) > 2 and nysiis(a) == nysiis(b)):
         return L_CLOSE
+    if min(len(a), len(b)) >= 5 and a[0] == b[0] and OSA.distance(a, b) <= 1:
+        return L_CLOSE  # one typo after the first letter: 'efwards' ~ 'edwards' (not 'jansen' ~ 'hansen')
     return L_FUZZY if similarity >= 0.8 else L_DIFF
 
 
@@ -136,7 +155,11 @@ def compare_names(a: Rec, b: Rec) -> tuple[int, int, bool]:
         return _single_name(a, b, first, last)
     if sorted((a.first + " " + a.last).split()) == sorted((b.first + " " + b.last).split()):
         return F_EXACT, L_EXACT, True  # the same words, split or ordered differently
-    cross_first, cross_last = first_level(a.first, b.last), last_level(a.last, b.first)
+    # either side may be the one written surname-first: compare given name with given name
+    # ('Miller Rebecca' ~ 'Becca Miller' is a nickname) and surname with surname
+    readings = ((first_level(a.first, b.last), last_level(a.last, b.first)),
+                (first_level(a.last, b.first), last_level(a.first, b.last)))
+    cross_first, cross_last = min(readings, key=lambda levels: _name_rank(*levels))
     if cross_first in _AGREE_FIRST and cross_last in _AGREE_LAST and \
             _name_rank(cross_first, cross_last) + 2 <= _name_rank(first, last):
         return cross_first, cross_last, True  # both parts must agree: 'Huynh Tuan' is not 'Trang Huynh'

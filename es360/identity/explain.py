@@ -58,7 +58,9 @@ def _summary(r: Rec) -> dict[str, Any]:
     doc = r.doc
     return {"record_id": r.record_id, "customer_id": r.customer_id, "name": (doc.get("name") or {}).get("full"),
             "email": doc.get("email"), "phone": doc.get("phone"), "birth_date": doc.get("birth_date"),
-            "address": doc.get("address"), "created_at": doc.get("created_at")}
+            "address": doc.get("address"), "created_at": doc.get("created_at"),
+            "compared_name": {"first": r.first, "last": r.last},
+            "name_from_email": r.name_from_email.split(",") if r.name_from_email else []}
 
 
 def _with_context(es: Elasticsearch, alias: str, core: list[dict[str, Any]]) -> list[Rec]:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from es360.identity import nicknames
+from es360.identity.emailname import infer_name
 from es360.identity.text import (
     canonical_email,
     clean_name,
@@ -45,6 +46,7 @@ class Rec:
     alt_emails: frozenset[str] = frozenset()  # other mailboxes seen with this record id in activity
     email_shared: bool = False  # the mailbox is used by people with clearly different first names
     phone_shared: bool = False
+    name_from_email: str = ""  # name parts read from the email ('first', 'last', 'first,last'), not stated
     created: float = NEVER
     updated: float = NEVER
     doc: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -103,10 +105,14 @@ def from_source(idx: int, src: dict[str, Any], doc_id: str = "", index: str = ""
     source = str(src.get("source") or "")
     source_id = str(src.get("source_id") or "")
     record_id = str(src.get("record_id") or f"{source}:{source_id}")
+    first, last = clean_name(str(first)), clean_name(str(last))
+    inferred = ""
+    if canon:
+        first, last, inferred = infer_name(first, last, email)
     return Rec(
         idx=idx, record_id=record_id, source=source, source_id=source_id, doc_id=doc_id, index=index,
         customer_id=src.get("customer_id") or None,
-        first=clean_name(str(first)), last=clean_name(str(last)),
+        first=first, last=last, name_from_email=inferred,
         email=email if canon else "", email_canon=canon, email_local=email_local(canon) if canon else "",
         phone=str(src.get("phone") or ""), phone_tail=phone_tail(src.get("phone")),
         dob=str(src.get("birth_date") or "")[:10],

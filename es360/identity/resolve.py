@@ -14,6 +14,8 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from es360.errors import Es360Error
+from es360.identity.cluster import Decision
+from es360.identity.compare import compare
 from es360.identity.evaluate import Evaluation, evaluate, load_truth
 from es360.identity.features import Rec
 from es360.identity.golden import golden_profile
@@ -44,8 +46,9 @@ class ResolveReport:
     records: int = 0
     customers: int = 0
     new_customers: int = 0
-    merges: int = 0
+    merges: int = 0  # existing customers merged into an older one
     splits: int = 0
+    record_merges: int = 0  # groups of records seen for the first time merged into a (new or known) customer
     candidate_pairs: int = 0
     links: int = 0
     rejected_links: int = 0
@@ -103,6 +106,35 @@ def _evidence(resolution: Resolution) -> Callable[[list[int], list[int]], tuple[
     return evidence
 
 
+MAX_LOGGED_LINKS = 25
+
+
+def _links(resolution: Resolution) -> Callable[[list[int]], tuple[float | None, dict[str, Any]]]:
+    """How a group of records was joined: the clustering decisions inside it (rule, link, unique name,
+    ...) with each pair's weight and per-field levels; the weight is the weakest scored link."""
+    by_label: dict[int, list[Decision]] = {}
+    labels = resolution.labels
+    for decision in resolution.result.decisions:
+        if decision.joined:
+            by_label.setdefault(labels[decision.a], []).append(decision)
+
+    def links(members: list[int]) -> tuple[float | None, dict[str, Any]]:
+        if not members:
+            return None, {}
+        decisions = by_label.get(labels[members[0]], [])
+        records = resolution.records
+        shown = []
+        for d in decisions[:MAX_LOGGED_LINKS]:
+            shown.append({"a": records[d.a].record_id, "b": records[d.b].record_id, "action": d.action,
+                          "weight": None if d.weight is None else round(d.weight, 3),
+                          "levels": compare(records[d.a], records[d.b]).describe()})
+        weights = [d.weight for d in decisions if d.weight is not None]
+        return (min(weights) if weights else None), {
+            "links": shown, "links_total": len(decisions),
+            "threshold_weight": round(resolution.model.threshold_weight, 3)}
+    return links
+
+
 def _check_aliases(es: Elasticsearch, prefix: str) -> None:
     for kind in ("records", "customers", "identity", "merge-log"):
         if not es.indices.exists_alias(name=f"{prefix}{kind}"):
@@ -147,10 +179,11 @@ def resolve(es: Elasticsearch, prefix: str, home: Path, *, truth: Path | None = 
     _summarize(report, resolution)
 
     clusters = sorted(resolution.clusters().values(), key=lambda members: min(members))
-    assignment = assign_ids(records, clusters, _evidence(resolution))
+    assignment = assign_ids(records, clusters, _evidence(resolution), links=_links(resolution))
     report.customers = len(clusters)
     report.new_customers = assignment.new_customers
-    report.merges = sum(1 for e in assignment.events if e.action == "merge")
+    report.merges = sum(1 for e in assignment.events if e.action == "merge" and e.other_customer_ids)
+    report.record_merges = sum(1 for e in assignment.events if e.action == "merge" and not e.other_customer_ids)
     report.splits = sum(1 for e in assignment.events if e.action == "split")
     if truth_map is not None:
         predicted = {records[i].record_id: assignment.ids[c] for c, members in enumerate(clusters) for i in members}
@@ -205,6 +238,7 @@ def _write(es: Elasticsearch, prefix: str, records: list[Rec], clusters: list[li
         clock = time.perf_counter()
 
     existing_customers = existing_docs(es, f"{prefix}customers")
+    lap("read_customers")
     by_customer: dict[str, list[Rec]] = {}
     assigned = [""] * len(records)
     for c, members in enumerate(clusters):
@@ -224,16 +258,22 @@ def _write(es: Elasticsearch, prefix: str, records: list[Rec], clusters: list[li
     write_customers(es, f"{prefix}customers", docs, existing_customers, run_id, written, progress)
     lap("customers")
     wanted, written.identity_conflicts = identity_docs(by_customer)
-    existing_identity = {k: str(v.get("customer_id")) for k, v in existing_docs(es, f"{prefix}identity").items()}
+    existing_identity = {k: str(v.get("customer_id"))
+                         for k, v in existing_docs(es, f"{prefix}identity", fields=["customer_id"]).items()}
     write_identity(es, f"{prefix}identity", wanted, existing_identity, now, written, progress)
     lap("identity")
     write_record_ids(es, records, assigned, written, progress)
     lap("records")
     write_merge_log(es, f"{prefix}merge-log", assignment.events, run_id, now, written)
-    es.indices.refresh(index=",".join(f"{prefix}{k}" for k in ("customers", "identity", "records", "merge-log")))
+    touched = {"customers": written.customers_written + written.customers_deleted,
+               "identity": written.identity_written + written.identity_deleted,
+               "records": written.records_updated, "merge-log": written.merge_log}
+    if any(touched.values()):  # only what was written; a re-run that changed nothing refreshes nothing
+        es.indices.refresh(index=",".join(f"{prefix}{kind}" for kind, count in touched.items() if count))
     lap("refresh")
-    if written.identity_written or written.identity_deleted or not _enrich_ready(es, prefix):
-        execute_enrich(es, f"{prefix}identity", written)
+    changed = written.identity_written or written.identity_deleted or written.customers_written or written.customers_deleted
+    if changed or not _enrich_ready(es, prefix):
+        execute_enrich(es, prefix, written)
     lap("enrich")
     if written.errors:
         raise Es360Error(f"{len(written.errors)}+ documents were rejected while writing the resolution; first: "

@@ -9,6 +9,12 @@ Definitions (docs/identity.md explains them for stewards):
 - A cluster that inherits no id gets a new one: "cus_" + 16 hex digits of SHA-256 of its oldest
   record_id (rehashed with a counter in the rare case that id is taken). A part that leaves an
   existing customer (a split) therefore gets a new id, and re-running on unchanged data changes nothing.
+
+Events for the merge-log (every merge and split, with its evidence):
+- merge, kind `customers`: existing customers merged; the older id survives.
+- merge, kind `new_records`: records not seen before joined an existing customer.
+- merge, kind `new_customer`: records not seen before (all of a first run's) resolved into one new customer.
+- split: records left a customer and now belong to another (often new) one.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any
 from es360.identity.features import Rec
 
 EvidenceFn = Callable[[list[int], list[int]], tuple[float | None, dict[str, Any]]]
+LinksFn = Callable[[list[int]], tuple[float | None, dict[str, Any]]]  # how a group of records was joined
 
 
 @dataclass
@@ -57,8 +64,10 @@ def new_customer_id(seed_record_id: str, taken: set[str]) -> str:
 
 
 def assign_ids(records: list[Rec], clusters: list[list[int]], evidence: EvidenceFn | None = None,
-               taken: set[str] | None = None) -> Assignment:
-    """Give each cluster (a list of record indexes) a customer id, reusing previous ids where they belong."""
+               taken: set[str] | None = None, links: LinksFn | None = None) -> Assignment:
+    """Give each cluster (a list of record indexes) a customer id, reusing previous ids where they belong.
+    `evidence(xs, ys)` describes what joins two groups of records, `links(members)` how a new customer's
+    records were joined; both feed the merge-log events."""
     previous: dict[str, list[int]] = {}
     for r in records:
         if r.customer_id:
@@ -92,8 +101,12 @@ def assign_ids(records: list[Rec], clusters: list[list[int]], evidence: Evidence
             rest = [i for i in members if records[i].customer_id != old]
             weight, detail = evidence(moved, rest) if evidence else (None, {})
             out.events.append(IdEvent("merge", keep, [old], sorted(records[i].record_id for i in moved), weight,
-                                      {"kept": keep, "merged": old, "rule": "the older customer keeps its id",
-                                       **detail}))
+                                      {"kind": "customers", "kept": keep, "merged": old,
+                                       "rule": "the older customer keeps its id", **detail}))
+        unseen = [i for i in members if not records[i].customer_id]
+        if unseen and len(members) > 1:
+            out.events.append(_joined_event(records, keep, members, unseen, len(unseen) < len(members), evidence,
+                                            links))
         left_from: dict[str, list[int]] = {}
         for i in members:
             old = records[i].customer_id
@@ -105,3 +118,17 @@ def assign_ids(records: list[Rec], clusters: list[list[int]], evidence: Evidence
             out.events.append(IdEvent("split", keep, [old], sorted(records[i].record_id for i in moved), weight,
                                       {"left": old, "now": keep, "new_customer": keep not in previous, **detail}))
     return out
+
+
+def _joined_event(records: list[Rec], keep: str, members: list[int], unseen: list[int], existing: bool,
+                  evidence: EvidenceFn | None, links: LinksFn | None) -> IdEvent:
+    """The merge of records seen for the first time: into a customer with known records (`existing`),
+    or into a new customer made only of new records."""
+    if existing:
+        seen = [i for i in members if records[i].customer_id]
+        weight, detail = evidence(unseen, seen) if evidence else (None, {})
+        return IdEvent("merge", keep, [], sorted(records[i].record_id for i in unseen), weight,
+                       {"kind": "new_records", "rule": "new records joined a known customer", **detail})
+    weight, detail = links(members) if links else (None, {})
+    return IdEvent("merge", keep, [], sorted(records[i].record_id for i in members), weight,
+                   {"kind": "new_customer", "rule": "new records resolved into one new customer", **detail})

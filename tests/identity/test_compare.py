@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from es360.identity.compare import (
+    F_CLOSE,
+    F_EXACT,
+    F_NICK,
+    L_CLOSE,
+    L_DIFF,
+    L_FUZZY,
     address_level,
     compare,
     compare_names,
@@ -109,3 +115,19 @@ def test_a_mailbox_seen_in_activity_counts_as_the_records_own() -> None:
     assert levels(shop, crm)["email"] == "different"
     shop.alt_emails = frozenset({"s.smith@work.io"})  # an order placed by S-1 with the work address
     assert levels(shop, crm)["email"] == "exact"
+
+
+def test_one_typo_in_a_long_last_name_is_close() -> None:
+    assert last_level("edwards", "efwards") == L_CLOSE
+    assert last_level("jansen", "hansen") != L_CLOSE  # another first letter: another family name
+    assert last_level("lee", "lea") != L_CLOSE  # too short to call a typo
+
+
+def test_a_last_name_initial_agrees_only_partly() -> None:
+    assert last_level("k", "krawczyk") == last_level("krawczyk", "k") == L_FUZZY
+    assert last_level("k", "nowak") == L_DIFF
+
+
+def test_a_slip_of_a_known_first_name_is_close_but_two_known_names_stay_apart() -> None:
+    assert first_level("max", "mxa") == F_CLOSE  # "mxa" is no name: a slip of Max
+    assert first_level("lena", "lina") not in (F_EXACT, F_NICK, F_CLOSE)  # two real names, two people

@@ -70,6 +70,22 @@ def test_resolve_writes_customers_identity_and_customer_ids(es: Elasticsearch, w
     assert some["record_id"] in customer["record_ids"] and customer["record_count"] == len(customer["record_ids"])
 
 
+def test_the_first_run_logs_every_merge_of_records_with_its_links(es: Elasticsearch,
+                                                                  first_run: dict[str, Any]) -> None:
+    multi = es.count(index=f"{PREFIX}customers", query={"range": {"record_count": {"gte": 2}}})["count"]
+    assert multi > 0 and first_run["record_merges"] == multi
+    log = es.search(index=f"{PREFIX}merge-log", query={"term": {"action": "merge"}}, size=1000)["hits"]["hits"]
+    entries = [h["_source"] for h in log]
+    assert len(entries) == multi and all(e["evidence"]["kind"] == "new_customer" for e in entries)
+    entry = entries[0]
+    customer = es.get(index=f"{PREFIX}customers", id=entry["customer_id"])["_source"]
+    assert entry["record_ids"] == customer["record_ids"] and entry["other_customer_ids"] == []
+    links = entry["evidence"]["links"]
+    assert len(links) == len(customer["record_ids"]) - 1  # a spanning set of joins
+    assert {link["a"] for link in links} | {link["b"] for link in links} == set(customer["record_ids"])
+    assert all(set(link["levels"]) >= {"first_name", "email"} for link in links)
+
+
 def test_a_rerun_on_unchanged_data_writes_nothing(es: Elasticsearch, home: Path, first_run: dict[str, Any]) -> None:
     again = resolve(es, PREFIX, home).as_dict()
     assert again["customers"] == first_run["customers"] and again["new_customers"] == 0
@@ -85,8 +101,13 @@ def test_a_new_record_joins_its_existing_customer(es: Elasticsearch, home: Path,
            "name": {"first": anchor["name"]["first"], "last": anchor["name"]["last"]}, "created_at": "2026-01-01T00:00:00Z"}
     es.index(index=f"{PREFIX}records", id="marketing:M-NEW-1", document=doc, refresh=True)
     report = resolve(es, PREFIX, home).as_dict()
-    assert report["new_customers"] == 0
+    assert report["new_customers"] == 0 and (report["merges"], report["record_merges"]) == (0, 1)
     assert _customer_of(es, "marketing:M-NEW-1") == anchor["customer_id"]
+    log = es.search(index=f"{PREFIX}merge-log", query={"term": {"record_ids": "marketing:M-NEW-1"}})["hits"]["hits"]
+    (entry,) = [h["_source"] for h in log]
+    assert (entry["action"], entry["customer_id"], entry["evidence"]["kind"]) == \
+        ("merge", anchor["customer_id"], "new_records")
+    assert entry["evidence"]["strongest_pair"]["b"] != "marketing:M-NEW-1" and entry["match_weight"] > 0
 
 
 def test_a_steward_split_gets_a_new_id_and_undoing_it_merges_back_under_the_older_id(
@@ -117,9 +138,11 @@ def test_a_steward_split_gets_a_new_id_and_undoing_it_merges_back_under_the_olde
     assert merged["merges"] == 1
     assert _customer_of(es, leaving) == old_id  # the older customer's id wins
     assert not es.exists(index=f"{PREFIX}customers", id=new_id)
-    log = es.search(index=f"{PREFIX}merge-log", query={"term": {"action": "merge"}})["hits"]["hits"]
-    entry = next(h["_source"] for h in log if h["_source"]["customer_id"] == old_id)
-    assert entry["other_customer_ids"] == [new_id]
+    log = es.search(index=f"{PREFIX}merge-log", query={"bool": {"filter": [
+        {"term": {"action": "merge"}}, {"term": {"customer_id": old_id}}, {"exists": {"field": "other_customer_ids"}}]}}
+    )["hits"]["hits"]
+    entry = next(h["_source"] for h in log)
+    assert entry["other_customer_ids"] == [new_id] and entry["evidence"]["kind"] == "customers"
     assert new_id in es.get(index=f"{PREFIX}customers", id=old_id)["_source"]["resolution"]["merged_from"]
 
 
@@ -134,6 +157,26 @@ def test_explain_shows_evidence_and_the_decision(es: Elasticsearch, home: Path, 
                       size=1)["hits"]["hits"][0]["_source"]["record_ids"][0]
     apart = explain(es, PREFIX, home, a, other)
     assert apart.decision == "different_customers" and apart.reason
+
+
+def test_explain_shows_a_name_read_from_the_email(es: Elasticsearch, home: Path, first_run: dict[str, Any]) -> None:
+    records = _records(es)
+    anchor = next(r for r in records.values() if r["source"] == "crm" and r.get("name", {}).get("last"))
+    first, last = anchor["name"]["first"], anchor["name"]["last"]
+    mailbox = f"{first}.{last}".lower().replace(" ", "") + "77@example.org"
+    es.index(index=f"{PREFIX}records", id="marketing:M-NEW-2", refresh=True,
+             document={"source": "marketing", "source_id": "M-NEW-2", "email": mailbox, "name": {"first": first}})
+    result = explain(es, PREFIX, home, "marketing:M-NEW-2", anchor["record_id"])
+    assert result.a["name_from_email"] == ["last"] and result.a["compared_name"]["last"] == last.lower()
+    assert result.evidence["fields"]["last_name"]["level"] == "exact"
+    runner = CliRunner()
+    app = typer.Typer()
+    register(app)
+    env = {"ES360_ES_URL": es.transport.node_pool.get().base_url, "ES360_PREFIX": PREFIX, "ES360_HOME": str(home)}
+    shown = runner.invoke(app, ["explain", "marketing:M-NEW-2", anchor["record_id"]], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "read from the email address" in shown.output
+    es.delete_by_query(index=f"{PREFIX}records", query={"term": {"record_id": "marketing:M-NEW-2"}}, refresh=True)
 
 
 def test_backfill_enrich_tags_existing_activity_and_tickets(es: Elasticsearch, home: Path,
@@ -167,3 +210,7 @@ def test_backfill_enrich_tags_existing_activity_and_tickets(es: Elasticsearch, h
     resolved = runner.invoke(app, ["resolve", "--json", "--dry-run"], env=env)
     assert resolved.exit_code == 0, resolved.output
     assert json.loads(resolved.stdout)["dry_run"] is True
+    printed = runner.invoke(app, ["resolve", "--dry-run"], env=env)
+    assert printed.exit_code == 0, printed.output
+    text = " ".join(printed.output.split())  # the console wraps long lines
+    assert "groups of new records merged" in text and "dry run" in text

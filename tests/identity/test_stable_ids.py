@@ -29,10 +29,24 @@ def test_first_run_ids_come_from_the_oldest_record_and_rerun_changes_nothing() -
     assert again.ids == first.ids and again.events == [] and again.new_customers == 0
 
 
-def test_a_new_record_joins_the_existing_customer() -> None:
+def test_a_new_record_joins_the_existing_customer_and_the_merge_is_logged() -> None:
     records = recs(("crm:C-1", "cus_a", "2020-01-01T00:00:00Z"), ("shop:S-9", None, "2024-01-01T00:00:00Z"))
-    result = assign_ids(records, [[0, 1]])
-    assert result.ids == ["cus_a"] and result.events == []
+    result = assign_ids(records, [[0, 1]], lambda xs, ys: (9.0, {"xs": xs, "ys": ys}))
+    assert result.ids == ["cus_a"] and result.new_customers == 0
+    (event,) = result.events
+    assert (event.action, event.customer_id, event.other_customer_ids, event.record_ids) == \
+        ("merge", "cus_a", [], ["shop:S-9"])
+    assert event.evidence["kind"] == "new_records" and event.evidence["xs"] == [1] and event.match_weight == 9.0
+
+
+def test_a_first_run_logs_each_new_customer_made_of_several_records() -> None:
+    records = recs(("crm:C-1", None, "2020-01-01T00:00:00Z"), ("shop:S-1", None, "2019-05-01T00:00:00Z"),
+                   ("shop:S-2", None, "2021-05-01T00:00:00Z"))
+    result = assign_ids(records, [[0, 1], [2]], links=lambda members: (4.5, {"links": members}))
+    (event,) = result.events  # the single-record customer is no merge
+    assert (event.action, event.customer_id, event.record_ids) == ("merge", result.ids[0], ["crm:C-1", "shop:S-1"])
+    assert event.evidence == {"kind": "new_customer", "rule": "new records resolved into one new customer",
+                              "links": [0, 1]}
 
 
 def test_a_merge_keeps_the_older_customers_id_and_is_logged() -> None:
