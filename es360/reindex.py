@@ -30,7 +30,7 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
 from es360.assets import INDEX_KINDS, concrete_index, index_alias, load_assets
-from es360.errors import Es360Error
+from es360.errors import Es360Error, api_reason
 
 Progress = Callable[[int, int], None]
 POLL_SECONDS = 0.2
@@ -58,12 +58,6 @@ class ReindexReport:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-
-def _reason(exc: ApiError) -> str:
-    try:
-        return str(exc.body["error"]["reason"])
-    except (TypeError, KeyError):
-        return str(exc.message)
 
 
 def _check_kind(kind: str) -> None:
@@ -200,7 +194,7 @@ def reindex(es: Elasticsearch, prefix: str, kind: str, *, pipeline: str | None =
         templates = _ensure_templates(es, prefix, kind)
         es.indices.create(index=dest, settings={"index": {"refresh_interval": "-1"}})
     except ApiError as exc:
-        raise Es360Error(f"Could not create {dest} from the current {kind} template: {_reason(exc)}") from None
+        raise Es360Error(f"Could not create {dest} from the current {kind} template: {api_reason(exc)}") from None
     transform = _stop_transform(es, prefix, kind)
     swapped = False
     try:
@@ -223,7 +217,7 @@ def reindex(es: Elasticsearch, prefix: str, kind: str, *, pipeline: str | None =
         ])
         swapped = True
     except ApiError as exc:
-        raise Es360Error(f"Reindexing {kind} failed: {_reason(exc)}; {alias} still points at {source}.") from None
+        raise Es360Error(f"Reindexing {kind} failed: {api_reason(exc)}; {alias} still points at {source}.") from None
     finally:
         if not swapped:
             es.options(ignore_status=404).indices.delete(index=dest)
@@ -256,7 +250,7 @@ def rollback(es: Elasticsearch, prefix: str, kind: str) -> ReindexReport:
             {"add": {"index": previous, "alias": alias, "is_write_index": True}},
         ])
     except ApiError as exc:
-        raise Es360Error(f"Rolling back {kind} failed: {_reason(exc)}.") from None
+        raise Es360Error(f"Rolling back {kind} failed: {api_reason(exc)}.") from None
     finally:
         _start_transform(es, transform)
     note = ""

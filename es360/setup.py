@@ -13,7 +13,7 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
 from es360.assets import INDEX_KINDS, Asset, concrete_index, index_alias, load_assets
-from es360.errors import Es360Error
+from es360.errors import Es360Error, api_reason
 
 
 @dataclass
@@ -117,7 +117,7 @@ def _sync_index(es: Elasticsearch, assets: list[Asset], kind: str, prefix: str, 
     except ApiError as exc:
         if exc.status_code == 400:
             return SetupItem("index", alias, "needs_reindex",
-                             f"mapping change is not compatible in place ({_reason(exc)}); run `es360 reindex {kind}`")
+                             f"mapping change is not compatible in place ({api_reason(exc)}); run `es360 reindex {kind}`")
         raise
     return SetupItem("index", alias, "unchanged", f"-> {', '.join(current)} (mapping additions applied)")
 
@@ -152,12 +152,6 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _reason(exc: ApiError) -> str:
-    try:
-        return str(exc.body["error"]["reason"])
-    except (TypeError, KeyError):
-        return str(exc)
-
 
 def run_setup(es: Elasticsearch, prefix: str, check: bool = False) -> list[SetupItem]:
     """Install/upgrade every asset (idempotent), or with `check` only report what differs."""
@@ -176,7 +170,7 @@ def run_setup(es: Elasticsearch, prefix: str, check: bool = False) -> list[Setup
             if asset.kind in ("pipeline", "transform"):
                 items.append(_sync_asset(es, asset, check))
     except ApiError as exc:
-        raise Es360Error(f"Elasticsearch rejected part of the setup: {_reason(exc)}") from None
+        raise Es360Error(f"Elasticsearch rejected part of the setup: {api_reason(exc)}") from None
     return items
 
 

@@ -70,10 +70,10 @@ def show_customer(es: Elasticsearch, prefix: str, query: str, *, pick: int | Non
     found = search_customers(es, prefix, text, size=PICK_LIST_SIZE)
     hits = found.hits
     if not hits:
-        raise Es360Error(f"No customer matches {text!r}.")
+        raise Es360Error(f"No customer matches {_quoted(text)}.")
     if pick is not None:
         if not 1 <= pick <= len(hits):
-            raise Es360Error(f"--pick must be between 1 and {len(hits)} for {text!r}.")
+            raise Es360Error(f"--pick must be between 1 and {len(hits)} for {_quoted(text)}.")
         chosen, how = hits[pick - 1], "pick"
     elif len(hits) == 1 or hits[0].score >= DECISIVE_RATIO * hits[1].score:
         chosen, how = hits[0], "search"
@@ -223,3 +223,8 @@ def merge_entry(doc: dict[str, Any]) -> dict[str, Any]:
     return {"at": doc.get("@timestamp"), "action": doc.get("action"), "customer_id": doc.get("customer_id"),
             "other_customer_ids": doc.get("other_customer_ids") or [], "record_ids": doc.get("record_ids") or [],
             "match_weight": doc.get("match_weight"), "run_id": doc.get("run_id"), "evidence": doc.get("evidence")}
+
+
+def _quoted(text: str, limit: int = 80) -> str:
+    """The user's query for an error message, shortened so a huge paste stays one readable sentence."""
+    return repr(text if len(text) <= limit else text[:limit] + "…")

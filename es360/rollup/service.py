@@ -15,7 +15,7 @@ from typing import Any
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
 from es360.assets import index_alias
-from es360.errors import Es360Error
+from es360.errors import Es360Error, api_reason
 
 RUNNING = ("started", "indexing")
 CLOCK_SKEW_MS = 1000  # the checkpoint's start (transform node) vs computed_at (ingest node)
@@ -66,12 +66,6 @@ class RecomputeReport:
         return asdict(self)
 
 
-def _reason(exc: ApiError) -> str:
-    try:
-        return str(exc.body["error"]["reason"])
-    except (TypeError, KeyError):
-        return str(exc)
-
 
 def _stats(es: Elasticsearch, tid: str) -> dict[str, Any]:
     try:
@@ -97,7 +91,7 @@ def start(es: Elasticsearch, prefix: str) -> RollupStatus:
             _halt(es, tid, state)  # Elasticsearch restarts a failed transform only after a forced stop
             es.transform.start_transform(transform_id=tid)
         except ApiError as exc:
-            raise Es360Error(f"Elasticsearch refused to start {tid}: {_reason(exc)}") from None
+            raise Es360Error(f"Elasticsearch refused to start {tid}: {api_reason(exc)}") from None
     return status(es, prefix)
 
 
@@ -116,7 +110,7 @@ def _halt(es: Elasticsearch, tid: str, state: str, timeout_s: float = 120.0) -> 
         es.transform.stop_transform(transform_id=tid, wait_for_completion=True, force=state == "failed",
                                     timeout=f"{int(timeout_s)}s")
     except ApiError as exc:
-        raise Es360Error(f"Elasticsearch could not stop {tid}: {_reason(exc)}") from None
+        raise Es360Error(f"Elasticsearch could not stop {tid}: {api_reason(exc)}") from None
 
 
 def _freshness(es: Elasticsearch, prefix: str) -> tuple[int | None, float | None, int]:
@@ -203,7 +197,7 @@ def recompute(es: Elasticsearch, prefix: str, max_age_s: float | None = None,
         es.transform.reset_transform(transform_id=tid)
         es.transform.start_transform(transform_id=tid)
     except ApiError as exc:
-        raise Es360Error(f"Elasticsearch refused to recompute {tid}: {_reason(exc)}") from None
+        raise Es360Error(f"Elasticsearch refused to recompute {tid}: {api_reason(exc)}") from None
     stats = wait_for_checkpoint(es, prefix, 1, timeout_s)
     started_ms = stats["checkpointing"]["last"].get("timestamp_millis")
     removed = 0

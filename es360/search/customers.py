@@ -34,7 +34,7 @@ from elasticsearch.dsl import Q
 from elasticsearch.dsl.query import Query
 
 from es360.assets import assets_root, index_alias
-from es360.errors import Es360Error
+from es360.errors import Es360Error, api_reason
 from es360.search.parse import ParsedQuery, Token, fold, parse
 
 # flat scores for identifiers; BM25 boosts for names and addresses
@@ -485,7 +485,7 @@ def search_customers(es: Elasticsearch, prefix: str, text: str, *, size: int = 1
         raise Es360Error(f"There is no {index_alias('customers', prefix)} index yet; run `es360 setup` and "
                          f"`es360 resolve` first.") from None
     except ApiError as exc:
-        raise Es360Error(f"Customer search failed: {_reason(exc)}") from None
+        raise Es360Error(f"Customer search failed: {api_reason(exc)}") from None
     hits = resp["hits"]["hits"]
     total = resp["hits"]["total"]["value"]
     ids = [h["_source"].get("customer_id") or h["_id"] for h in hits]
@@ -532,10 +532,3 @@ def _rollup_summary(doc: dict[str, Any] | None) -> dict[str, Any] | None:
             "orders": (doc.get("orders") or {}).get("count"), "last_activity_at": doc.get("last_activity_at"),
             "segment": (doc.get("rfm") or {}).get("segment")}
 
-
-def _reason(exc: Exception) -> str:
-    body = getattr(exc, "body", None)
-    try:
-        return str(body["error"]["reason"])  # type: ignore[index]
-    except (TypeError, KeyError):
-        return str(exc).split("\n")[0][:200]

@@ -50,7 +50,7 @@ from elasticsearch import ApiError, Elasticsearch
 
 from es360.assets import index_alias
 from es360.embeddings.base import Embedder, ticket_text
-from es360.errors import Es360Error
+from es360.errors import Es360Error, api_reason
 
 MODES = ("keyword", "semantic", "hybrid")
 FUSIONS = ("rrf", "linear")
@@ -185,7 +185,7 @@ def search_tickets(es: Elasticsearch, prefix: str, text: str = "", *, mode: str 
             results.warning = (f"No ticket has an embedding from {model} yet, so only keyword matches can be shown; "
                                f"run `es360 backfill embeddings`.")
     except ApiError as exc:
-        raise Es360Error(f"Ticket search failed ({exc.status_code}): {_reason(exc)}") from None
+        raise Es360Error(f"Ticket search failed ({exc.status_code}): {api_reason(exc)}") from None
     results.took_ms = (time.perf_counter() - started) * 1000
     return results
 
@@ -348,7 +348,7 @@ def _find_ticket(es: Elasticsearch, alias: str, ticket_id: str) -> tuple[str, di
         hits = es.search(index=alias, query={"term": {"ticket_id": ticket_id}}, size=1,
                          source=["ticket_id", "subject", "body", "embedding", "embedding_model"])["hits"]["hits"]
     except ApiError as exc:
-        raise Es360Error(f"Ticket search failed ({exc.status_code}): {_reason(exc)}") from None
+        raise Es360Error(f"Ticket search failed ({exc.status_code}): {api_reason(exc)}") from None
     if not hits:
         raise Es360Error(f"No ticket {ticket_id!r} in {alias}.")
     return hits[0]["_id"], hits[0].get("_source") or {}
@@ -437,9 +437,3 @@ def _clean(text: str | None) -> str:
     text = "".join(ch if ch.isprintable() else " " for ch in str(text)[:MAX_QUERY_CHARS * 2])
     return " ".join(text.split())[:MAX_QUERY_CHARS]
 
-
-def _reason(exc: ApiError) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        return str(body["error"].get("reason", ""))[:300]
-    return str(exc).splitlines()[0][:300]

@@ -68,7 +68,8 @@ class Stash:
     """Values saved by `set`, substituted for `$name` / `${name}` in later steps."""
 
     def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
+        # ES's runner pre-defines `_project_id_prefix_`: empty outside serverless projects
+        self.values: dict[str, Any] = {"_project_id_prefix_": ""}
         self.last_body: Any = None
 
     def set(self, name: str, value: Any) -> None:
