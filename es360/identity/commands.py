@@ -6,55 +6,12 @@ happens in es360.identity.resolve / explain / backfill.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-
-class PhaseProgress:
-    """A rich progress bar per phase on a terminal; one log line per finished phase otherwise."""
-
-    def __init__(self, console: Any) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.console = console
-        self.tty = console.is_terminal
-        self.progress = Progress(TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=console, transient=True) if self.tty else None
-        self.tasks: dict[str, Any] = {}
-        self.started: dict[str, float] = {}
-        self.last: dict[str, tuple[int, int | None]] = {}
-
-    def __enter__(self) -> PhaseProgress:
-        if self.progress is not None:
-            self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-        else:
-            for phase in list(self.last):
-                self._log(phase)
-
-    def _log(self, phase: str) -> None:
-        done, total = self.last.pop(phase)
-        seconds = time.monotonic() - self.started[phase]
-        of = f"/{total:,}" if total else ""
-        self.console.print(f"{phase}: {done:,}{of} ({seconds:.1f}s)", highlight=False)
-
-    def __call__(self, phase: str, done: int, total: int | None) -> None:
-        self.started.setdefault(phase, time.monotonic())
-        for other in [p for p in self.last if p != phase]:
-            if self.progress is None:
-                self._log(other)
-        self.last[phase] = (done, total)
-        if self.progress is not None:
-            if phase not in self.tasks:
-                self.tasks[phase] = self.progress.add_task(phase, total=total)
-            self.progress.update(self.tasks[phase], completed=done, total=total)
+from es360.progress import PhaseProgress
 
 
 def _cli() -> Any:

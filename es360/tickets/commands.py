@@ -7,7 +7,6 @@ another module already registered. Parsing and rendering only; the work is in es
 from __future__ import annotations
 
 import re
-import time
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -60,9 +59,10 @@ def backfill_embeddings_cmd(
     Examples: es360 backfill embeddings;
     es360 backfill embeddings --dry-run; ES360_EMBEDDING_MODEL=./my-model es360 backfill embeddings
     """
-    from es360.cli import _client, _emit_json, _fail, _settings, console
+    from es360.cli import _client, _emit_json, _fail, _settings, console, err_console
     from es360.embeddings import get_embedder
     from es360.errors import Es360Error
+    from es360.progress import PhaseProgress
     from es360.tickets.backfill import backfill_embeddings, count_stale
 
     settings = _settings()
@@ -77,9 +77,9 @@ def backfill_embeddings_cmd(
                 console.print(f"{stale:,} tickets need embedding with {embedder.name} ({embedder.version})",
                               highlight=False)
             return
-        with _BackfillProgress() as progress:
+        with PhaseProgress(err_console) as phases:
             report = backfill_embeddings(es, settings.prefix, embedder, batch_size=batch_size, limit=limit,
-                                         progress=progress)
+                                         progress=lambda r: phases("embedding tickets", r.scanned, r.total))
     except Es360Error as exc:
         _fail(str(exc))
         return
@@ -179,42 +179,3 @@ def _marked(snippet: str) -> str:
         pos = m.end()
     out.append(escape(snippet[pos:]))
     return "".join(out)
-
-
-class _BackfillProgress:
-    """Rich progress (count, rate, ETA) on a terminal; a plain line every 10 s otherwise."""
-
-    def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        from es360.cli import err_console
-
-        self.console = err_console
-        self.started = time.monotonic()
-        self.last_log = self.started
-        self.task: Any = None
-        self.progress = Progress(TextColumn("embedding tickets"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[rate]:,.1f} tickets/s"),
-                                 TextColumn("failed {task.fields[failed]:,}"), TimeRemainingColumn(),
-                                 console=err_console, transient=True) if err_console.is_terminal else None
-
-    def __enter__(self) -> _BackfillProgress:
-        if self.progress is not None:
-            self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
-    def __call__(self, report: Any) -> None:
-        now = time.monotonic()
-        rate = report.embedded / max(now - self.started, 1e-6)
-        if self.progress is not None:
-            if self.task is None:
-                self.task = self.progress.add_task("embed", total=report.total, rate=0.0, failed=0)
-            self.progress.update(self.task, completed=report.scanned, rate=rate, failed=report.failed)
-        elif now - self.last_log >= 10 or report.scanned >= report.total:
-            self.last_log = now
-            self.console.print(f"embedded {report.embedded:,} / {report.total:,} ({rate:,.1f} tickets/s, "
-                               f"failed {report.failed:,})", highlight=False)
