@@ -90,6 +90,7 @@ def connect(settings: Settings | None = None, *, verify: bool = True) -> Any:
     with one clear sentence instead of a traceback later.
     """
     from elasticsearch import Elasticsearch
+    from elasticsearch.serializer import OrjsonSerializer
 
     settings = settings or Settings.from_env()
     if settings.uses_embedded_engine:
@@ -98,7 +99,8 @@ def connect(settings: Settings | None = None, *, verify: bool = True) -> Any:
         url = ensure_engine(settings.engine_data_dir, settings.engine_port).url
     else:
         url = settings.es_url or ""
-    client = Elasticsearch(url, request_timeout=120, **client_options(settings, url))
+    # orjson: bulk bodies and responses are the hot path of ingest; it is the client's own serializer
+    client = Elasticsearch(url, request_timeout=120, serializer=OrjsonSerializer(), **client_options(settings, url))
     if verify:
         _verify(client, url, settings)
     return client

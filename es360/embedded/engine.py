@@ -58,8 +58,8 @@ class Engine:
                           self.store)
             index.aliases = meta.get("aliases", {})
             index.closed = meta.get("closed", False)
-            for doc_id, seq_no, version, term, routing, raw in self.store.iter_docs(uuid):
-                index.load_doc(doc_id, seq_no, version, term, routing, raw)
+            for row, doc_id, seq_no, version, term, routing, raw in self.store.iter_docs(uuid):
+                index.load_doc(doc_id, seq_no, version, term, routing, raw, row)
             self.indices[name] = index
 
     def commit(self) -> None:

@@ -29,6 +29,7 @@ class DocState:
     version: int
     primary_term: int
     routing: str | None = None
+    row: int = -1  # the stored row of this version (storage.Store.put_doc), -1 when not stored
 
 
 class Index:
@@ -149,7 +150,8 @@ class Index:
         if self.closed:
             raise index_closed(self.name, self.uuid)
         existing = self.docs.get(doc_id)
-        self._check_concurrency(doc_id, existing, op_type, if_seq_no, if_primary_term, version, version_type)
+        if op_type != "index" or if_seq_no is not None or if_primary_term is not None or version is not None:
+            self._check_concurrency(doc_id, existing, op_type, if_seq_no, if_primary_term, version, version_type)
         parsed, update = self._parse(source, doc_id)
         if update:
             self.mapping.merge({"properties": update})
@@ -169,7 +171,8 @@ class Index:
         self.docs[doc_id] = state
         self.tombstones.pop(doc_id, None)
         if self.store is not None:
-            self.store.put_doc(self.uuid, doc_id, state.seq_no, state.version, state.primary_term, routing, raw)
+            state.row = self.store.put_doc(self.uuid, doc_id, state.seq_no, state.version, state.primary_term,
+                                           routing, raw, existing.row if existing is not None else -1)
         self.stats["index_total"] += 1
         return self._result("created" if existing is None else "updated", doc_id, state)
 
@@ -192,7 +195,7 @@ class Index:
         new_version = version if version_type in ("external", "external_gte") and version else existing.version + 1
         self.tombstones[doc_id] = (new_version, self.max_seq_no)
         if self.store is not None:
-            self.store.delete_doc(self.uuid, doc_id)
+            self.store.delete_doc(existing.row)
         self.stats["delete_total"] += 1
         state = DocState(-1, self.max_seq_no, new_version, self.primary_term)
         return self._result("deleted", doc_id, state)
@@ -335,14 +338,15 @@ class Index:
                 if not count:
                     return
                 size = len(lengths)
-                if size <= docnum:
-                    if size == docnum:
-                        lengths.append(0)
-                    else:
-                        lengths.extend([0] * (docnum + 1 - size))
-                if lengths[docnum] == 0:
+                if size == docnum:  # the usual case: the newest doc, not seen by this field yet
+                    lengths.append(count)
                     inv.doc_count += 1
-                lengths[docnum] += count
+                else:
+                    if size < docnum:
+                        lengths.extend([0] * (docnum + 1 - size))
+                    if lengths[docnum] == 0:
+                        inv.doc_count += 1
+                    lengths[docnum] += count
                 inv.sum_ttf += count
                 for value in values:
                     postings = terms_get(value)
@@ -354,7 +358,11 @@ class Index:
                         grown.add_doc(docnum)
                         terms_set(value, grown)
                     else:
-                        postings.add_doc(docnum)
+                        docs = postings._docs
+                        if docs is not None and postings._freqs is None and docs[-1] != docnum:
+                            docs.append(docnum)  # KeywordPostings.add_doc's common case, inlined
+                        else:
+                            postings.add_doc(docnum)
                     col_docs.append(docnum)
                     ordinal = ord_of.get(value)
                     if ordinal is None:
@@ -506,8 +514,13 @@ class Index:
 
     # ---- maintenance ------------------------------------------------------------------------
     def load_doc(self, doc_id: str, seq_no: int, version: int, term: int, routing: str | None,
-                 raw: bytes) -> None:
+                 raw: bytes, row: int = -1) -> None:
         """Re-index a stored document at startup (no persistence, no version checks)."""
+        existing = self.docs.get(doc_id)
+        if existing is not None:  # a later stored version of the same id wins (and the earlier is dropped)
+            self._remove(existing)
+            if self.store is not None:
+                self.store.delete_doc(existing.row)
         source = orjson.loads(raw)
         try:
             parsed, update = self.mapping.parse_document(source)
@@ -516,7 +529,7 @@ class Index:
         if update:
             self.mapping.merge({"properties": update})
         docnum = self._add(doc_id, parsed, raw)
-        self.docs[doc_id] = DocState(docnum, seq_no, version, term, routing)
+        self.docs[doc_id] = DocState(docnum, seq_no, version, term, routing, row)
         self.max_seq_no = max(self.max_seq_no, seq_no)
 
     def compact(self) -> None:

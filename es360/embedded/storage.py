@@ -2,8 +2,15 @@
 
 Every acknowledged write is committed before the response is sent; WAL mode keeps committed
 transactions across a kill -9 of the engine process. Document writes are buffered in memory and
-flushed in order with `executemany` (at commit, or before any other statement), so a bulk request
-costs one batched insert rather than one statement per document.
+flushed with `executemany` (at commit, or before any other statement), so a bulk request costs one
+batched insert rather than one statement per document.
+
+Documents live in an append-only table keyed by a row number the store hands out (increasing):
+a new version of a document is a new row, and the engine, which knows each document's current row,
+deletes the old one by its row number. Every write therefore appends at the end of the table
+instead of landing on a random page of a B-tree keyed by the (random) document id, which made
+each stored document cost a page write once an index outgrew the page cache. Data directories
+written with the former keyed table are converted when they are opened.
 """
 
 from __future__ import annotations
@@ -18,11 +25,11 @@ import orjson
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS indices (uuid TEXT PRIMARY KEY, name TEXT NOT NULL, meta BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS docs (
-    uuid TEXT NOT NULL, id TEXT NOT NULL, seq_no INTEGER NOT NULL, version INTEGER NOT NULL,
-    primary_term INTEGER NOT NULL, routing TEXT, source BLOB NOT NULL,
-    PRIMARY KEY (uuid, id)
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS doc_rows (
+    row INTEGER PRIMARY KEY, uuid TEXT NOT NULL, id TEXT NOT NULL, seq_no INTEGER NOT NULL,
+    version INTEGER NOT NULL, primary_term INTEGER NOT NULL, routing TEXT, source BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS doc_rows_by_index ON doc_rows (uuid, seq_no);
 CREATE TABLE IF NOT EXISTS objects (kind TEXT NOT NULL, name TEXT NOT NULL, body BLOB NOT NULL,
     PRIMARY KEY (kind, name));
 """
@@ -38,42 +45,50 @@ class Store:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(SCHEMA)
+        self._convert_keyed_docs()
         self._lock = threading.RLock()
         self._in_tx = False
-        # buffered document writes, in order: (is_put, row); flushed before any other statement
-        self._pending: list[tuple[bool, tuple[Any, ...]]] = []
+        self._next_row = int(self.conn.execute("SELECT coalesce(max(row), 0) + 1 FROM doc_rows").fetchone()[0])
+        # buffered document writes, flushed before any other statement: rows to append, and rows to
+        # delete (a row number is handed out once per run, so appending first and deleting after is right)
+        self._puts: list[tuple[Any, ...]] = []
+        self._deletes: list[tuple[int]] = []
+
+    def _convert_keyed_docs(self) -> None:
+        """Move documents from the former `docs` table (keyed by index and id) into `doc_rows`."""
+        if self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'docs'").fetchone() is None:
+            return
+        self.conn.execute("BEGIN")
+        self.conn.execute("INSERT INTO doc_rows (uuid, id, seq_no, version, primary_term, routing, source) "
+                          "SELECT uuid, id, seq_no, version, primary_term, routing, source FROM docs "
+                          "ORDER BY uuid, seq_no")
+        self.conn.execute("DROP TABLE docs")
+        self.conn.execute("COMMIT")
 
     # ---- transactions -----------------------------------------------------------------------
     def _begin(self) -> None:
-        if self._pending:
+        if self._puts or self._deletes:
             self._flush()
         if not self._in_tx:
             self.conn.execute("BEGIN")
             self._in_tx = True
 
     def _flush(self) -> None:
-        """Apply the buffered document writes (runs of puts and of deletes, each one executemany)."""
-        pending, self._pending = self._pending, []
+        """Apply the buffered document writes: one executemany for the appends, one for the deletes."""
+        puts, self._puts = self._puts, []
+        deletes, self._deletes = self._deletes, []
         if not self._in_tx:
             self.conn.execute("BEGIN")
             self._in_tx = True
-        start = 0
-        while start < len(pending):
-            kind = pending[start][0]
-            end = start
-            while end < len(pending) and pending[end][0] == kind:
-                end += 1
-            rows = [row for _, row in pending[start:end]]
-            if kind:
-                self.conn.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-            else:
-                self.conn.executemany("DELETE FROM docs WHERE uuid = ? AND id = ?", rows)
-            start = end
+        if puts:
+            self.conn.executemany("INSERT INTO doc_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)", puts)
+        if deletes:
+            self.conn.executemany("DELETE FROM doc_rows WHERE row = ?", deletes)
 
     def commit(self) -> None:
         """Make every write since the last commit durable."""
         with self._lock:
-            if self._pending:
+            if self._puts or self._deletes:
                 self._flush()
             if self._in_tx:
                 self.conn.execute("COMMIT")
@@ -81,7 +96,8 @@ class Store:
 
     def rollback(self) -> None:
         with self._lock:
-            self._pending.clear()
+            self._puts.clear()
+            self._deletes.clear()
             if self._in_tx:
                 self.conn.execute("ROLLBACK")
                 self._in_tx = False
@@ -96,7 +112,7 @@ class Store:
         with self._lock:
             self._begin()
             self.conn.execute("DELETE FROM indices WHERE uuid = ?", (uuid,))
-            self.conn.execute("DELETE FROM docs WHERE uuid = ?", (uuid,))
+            self.conn.execute("DELETE FROM doc_rows WHERE uuid = ?", (uuid,))
 
     def load_indices(self) -> list[tuple[str, str, dict[str, Any]]]:
         self._flush_pending()
@@ -105,17 +121,29 @@ class Store:
 
     # ---- documents --------------------------------------------------------------------------
     def put_doc(self, uuid: str, doc_id: str, seq_no: int, version: int, term: int, routing: str | None,
-                source: bytes) -> None:
-        self._pending.append((True, (uuid, doc_id, seq_no, version, term, routing, source)))
+                source: bytes, replaces: int = -1) -> int:
+        """Store a document version; `replaces` is the row of the version it supersedes (-1: none).
 
-    def delete_doc(self, uuid: str, doc_id: str) -> None:
-        self._pending.append((False, (uuid, doc_id)))
+        Returns the new version's row, which the caller keeps to delete or replace it later.
+        """
+        row = self._next_row
+        self._next_row = row + 1
+        self._puts.append((row, uuid, doc_id, seq_no, version, term, routing, source))
+        if replaces >= 0:
+            self._deletes.append((replaces,))
+        return row
 
-    def iter_docs(self, uuid: str) -> Iterator[tuple[str, int, int, int, str | None, bytes]]:
+    def delete_doc(self, row: int) -> None:
+        """Delete the stored document version at `row` (as returned by put_doc or iter_docs)."""
+        if row >= 0:
+            self._deletes.append((row,))
+
+    def iter_docs(self, uuid: str) -> Iterator[tuple[int, str, int, int, int, str | None, bytes]]:
+        """(row, id, seq_no, version, primary_term, routing, source) of an index's documents, in write order."""
         self._flush_pending()
         cur = self.conn.execute(
-            "SELECT id, seq_no, version, primary_term, routing, source FROM docs WHERE uuid = ? ORDER BY seq_no",
-            (uuid,))
+            "SELECT row, id, seq_no, version, primary_term, routing, source FROM doc_rows WHERE uuid = ? "
+            "ORDER BY seq_no", (uuid,))
         yield from cur
 
     # ---- named objects (templates, pipelines, policies, ...) -------------------------------
@@ -136,9 +164,9 @@ class Store:
 
     def _flush_pending(self) -> None:
         """Reads see buffered writes: flush them first (inside the open transaction)."""
-        if self._pending:
+        if self._puts or self._deletes:
             with self._lock:
-                if self._pending:
+                if self._puts or self._deletes:
                     self._flush()
 
     def close(self) -> None:

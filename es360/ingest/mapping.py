@@ -88,6 +88,9 @@ class SourceMapping:
             if target.kind in KEEPS_RAW:
                 doc["raw"] = values
             out.append((target.kind, f"{self.name}:{key_value}", doc))
+        if not out:  # every target is optional and none applies: nothing would be written
+            raise RowError(f"no document to write: every target's key ({', '.join(t.key for t in self.targets)}) "
+                           f"is empty")
         return out
 
 

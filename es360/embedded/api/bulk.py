@@ -11,6 +11,7 @@ import orjson
 from ..engine import Engine
 from ..errors import EsError, illegal_argument
 from ..rest import Request, parse_json, route
+from ..security import access as security
 from .documents import WriteTargets, apply_refresh, apply_update, index_document, write_options
 
 ACTIONS = ("index", "create", "update", "delete")
@@ -56,9 +57,9 @@ def parse_bulk(body: bytes) -> list[tuple[str, dict[str, Any], Any]]:
         if not isinstance(meta, dict):
             raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected START_OBJECT but "
                                    f"found [{type(meta).__name__}]")
-        for key in meta:
-            if key not in META_KEYS:
-                raise illegal_argument(f"Action/metadata line [{line_no}] contains an unknown parameter [{key}]")
+        if not META_KEYS.issuperset(meta):
+            key = next(k for k in meta if k not in META_KEYS)
+            raise illegal_argument(f"Action/metadata line [{line_no}] contains an unknown parameter [{key}]")
         if action == "delete":
             items.append((action, meta, None))
             continue
@@ -71,13 +72,21 @@ def parse_bulk(body: bytes) -> list[tuple[str, dict[str, Any], Any]]:
         i += 1
         line_no += 1
         try:
-            source = parse_json(source_raw)
-        except EsError as err:
-            source = _ParseFailure(EsError(400, "document_parsing_exception",
-                                           f"[1:{err.extra.get('col', 1)}] failed to parse: {err.reason}",
-                                           caused_by=err))
+            source = orjson.loads(source_raw)
+        except orjson.JSONDecodeError:
+            source = _parse_error(source_raw)
         items.append((action, meta, source))
     return items
+
+
+def _parse_error(source_raw: bytes) -> _ParseFailure:
+    """The item error of a source line that is not valid JSON (parse_json words it as ES does)."""
+    try:
+        parse_json(source_raw)
+    except EsError as err:
+        return _ParseFailure(EsError(400, "document_parsing_exception",
+                                     f"[1:{err.extra.get('col', 1)}] failed to parse: {err.reason}", caused_by=err))
+    raise AssertionError("parse_json accepted what orjson refused")
 
 
 class _ParseFailure:
@@ -101,21 +110,26 @@ def execute_item(engine: Engine, action: str, meta: dict[str, Any], source: Any,
             raise EsError(400, "action_request_validation_exception", "Validation Failed: 1: index is missing;")
         if isinstance(source, _ParseFailure):
             raise source.error
+        if security.current() is not None:  # security on: each item needs its own index privilege
+            security.guard_index(index_name, _item_action(action, meta), "indices:data/write/bulk[s]")
         if defaults.get("routing") is None and _OPTION_KEYS.isdisjoint(meta):
             options: dict[str, Any] = {}
         else:
             options = write_options({**{k: defaults.get(k) for k in ("routing",)}, **meta,
                                      "routing": meta.get("routing", meta.get("_routing", defaults.get("routing")))})
-        if action in ("index", "create"):
+        if action == "index" or action == "create":
             op_type = "create" if action == "create" else meta.get("op_type", "index")
             pipeline = meta.get("pipeline", defaults.get("pipeline"))
             require_alias = bool(meta.get("require_alias", defaults.get("require_alias")))
             status, result = index_document(engine, index_name, doc_id, source, op_type=op_type, options=options,
                                             pipeline=pipeline, require_alias=require_alias, owned=True,
                                             targets=targets)
-            ingest = engine.extensions.get("ingest")
-            if ingest is not None and meta.get("list_executed_pipelines", defaults.get("list_executed_pipelines")):
-                result = {**result, "executed_pipelines": list(ingest.last_executed or [])}
+            if meta.get("list_executed_pipelines", defaults.get("list_executed_pipelines")):
+                ingest = engine.extensions.get("ingest")
+                if ingest is not None:
+                    result = {**result, "executed_pipelines": list(ingest.last_executed or [])}
+            result["status"] = status  # a fresh dict on this path (index_doc builds one per write)
+            return {action: result}
         elif action == "delete":
             if doc_id is None:
                 raise EsError(400, "action_request_validation_exception", "Validation Failed: 1: id is missing;")
@@ -155,6 +169,14 @@ def execute_item(engine: Engine, action: str, meta: dict[str, Any], source: Any,
         return {action: item}
 
 
+def _item_action(action: str, meta: dict[str, Any]) -> str:
+    """The ES action a bulk item is authorized as."""
+    if action in ("index", "create"):
+        op_type = "create" if action == "create" or meta.get("op_type") == "create" else "index"
+        return f"indices:data/write/index:op_type/{op_type}"
+    return f"indices:data/write/{action}"
+
+
 @route("POST,PUT", "/_bulk", "/{index}/_bulk")
 def bulk(engine: Engine, req: Request) -> dict[str, Any]:
     # No cyclic GC while a bulk request runs (the engine lock serializes requests; reference counting
@@ -187,27 +209,32 @@ def _bulk(engine: Engine, req: Request) -> dict[str, Any]:
     targets = WriteTargets(engine)
     if ingest is not None:
         ingest.batch_cache = {}
+    results: list[dict[str, Any]] = []
+    outcomes: list[dict[str, Any]] = []  # each result's inner item, in order
     try:
-        results = []
+        add_result, add_outcome = results.append, outcomes.append
         for n, (action, meta, source) in enumerate(items, 1):
-            results.append(execute_item(engine, action, meta, source, defaults, targets))
+            result = execute_item(engine, action, meta, source, defaults, targets)
+            add_result(result)
+            add_outcome(result[action])
             if n % 20_000 == 0:
                 gc.collect(0)  # a huge request still frees cyclic garbage (from failed items) as it goes
     finally:
         if ingest is not None:
             ingest.batch_cache = None
     del items
-    errors = any("error" in next(iter(r.values())) for r in results)
-    forced = apply_refresh(engine, req, _touched(results))
-    for result in results:
-        item = next(iter(result.values()))
-        if forced and "error" not in item:
-            item["forced_refresh"] = True
+    errors = False
+    touched: set[str] = set()
+    for item in outcomes:
+        if "error" in item:
+            errors = True
+        touched.add(item.get("_index"))
+    if apply_refresh(engine, req, touched):
+        for item in outcomes:
+            if "error" not in item:
+                item["forced_refresh"] = True
     body = {"errors": errors, "took": int((time.perf_counter() - start) * 1000), "items": results}
     if ingest is not None and ingest.ingest_count != ingest_docs:
         body["ingest_took"] = (ingest.ingest_time_ns - ingest_ns) // 1_000_000
     return body
 
-
-def _touched(results: list[dict[str, Any]]) -> set[str]:
-    return {next(iter(r.values())).get("_index") for r in results}

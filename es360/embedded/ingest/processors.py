@@ -450,6 +450,19 @@ def _join(service: Any, cfg: Config) -> Processor:
 
 # ---------------------------------------------------------------------------------------------- convert
 _INT_RX = re.compile(r"[+-]?[0-9]+")
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+
+
+def _java_long(value: float) -> int:
+    """Java's `(long) value`: towards zero, saturating at Long.MIN/MAX_VALUE, NaN -> 0 (never OverflowError)."""
+    if math.isnan(value):
+        return 0
+    if value >= _LONG_MAX:
+        return _LONG_MAX
+    if value <= _LONG_MIN:
+        return _LONG_MIN
+    return int(value)
+
 _FLOAT_RX = re.compile(r"\s*[+-]?(NaN|Infinity|(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?)[fFdD]?)\s*")
 
 
@@ -577,11 +590,10 @@ def parse_date_value(text: str, fmt: str, tz: str | None, locale: str | None) ->
 
     if fmt == "ISO8601":
         return dates.get_formatter("iso8601").parse(text, tz)
-    if fmt == "UNIX":
-        try:
-            return int(float(text) * 1000.0)
-        except ValueError:
-            raise EsError(400, "number_format_exception", f'For input string: "{text}"') from None
+    if fmt == "UNIX":  # Java: (long) (Double.parseDouble(text) * 1000)
+        if not _FLOAT_RX.fullmatch(text):
+            raise EsError(400, "number_format_exception", f'For input string: "{text}"')
+        return _java_long(float(text.strip().rstrip("fFdD")) * 1000.0)
     if fmt == "UNIX_MS":
         if not _INT_RX.fullmatch(text):
             raise EsError(400, "number_format_exception", f'For input string: "{text}"')
@@ -852,6 +864,9 @@ def fingerprint(values: list[Any], method: str = "SHA-1", salt: str = "") -> str
     hasher = HASHERS[method]()
     if salt:
         hasher.update(salt.encode("utf-8"))
+    if len(values) == 2 and type(values[0]) is str and type(values[1]) is str:  # the commonest case
+        hasher.update(b"\x00" + values[0].encode("utf-8") + b"\x00" + values[1].encode("utf-8"))
+        return base64.b64encode(hasher.digest()).decode()
     if all(type(v) is str for v in values):  # the common case: what the loop below feeds, in one update
         hasher.update(b"".join(b"\x00" + v.encode("utf-8") for v in values))
         return base64.b64encode(hasher.digest()).decode()

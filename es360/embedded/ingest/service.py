@@ -247,7 +247,9 @@ class IngestService:
 
     def _run(self, pipeline_id: str, doc: IngestDocument) -> IngestDocument | None:
         pipeline = self._require(pipeline_id)
-        stats = self.stats.setdefault(pipeline_id, _Stats())
+        stats = self.stats.get(pipeline_id)
+        if stats is None:
+            stats = self.stats[pipeline_id] = _Stats()
         started = time.perf_counter_ns()
         stats.count += 1
         try:
