@@ -18,7 +18,8 @@ from typing import Any
 from es360.errors import Es360Error
 
 DEFAULT_PREFIX = "es360-"
-INDEX_KINDS = ("records", "activity", "tickets", "customers", "identity", "rollup", "merge-log", "ingest-log")
+INDEX_KINDS = ("records", "activity", "tickets", "customers", "identity", "rollup", "merge-log", "ingest-log",
+               "suppression", "audit")
 
 
 @cache

@@ -45,5 +45,5 @@ def _last_ingest(es: Elasticsearch, alias: str) -> list[dict[str, Any]]:
     for bucket in resp["aggregations"]["by_source"]["buckets"]:
         run = bucket["latest"]["hits"]["hits"][0]["_source"]
         out.append({k: run.get(k) for k in ("source", "finished_at", "read", "indexed", "duplicates", "rejected",
-                                            "run_id")} | {"runs": bucket["doc_count"]})
+                                            "suppressed", "run_id")} | {"runs": bucket["doc_count"]})
     return out
