@@ -14,7 +14,8 @@ from rich.table import Table
 
 from es360 import __version__
 from es360.config import Settings
-from es360.errors import Es360Error
+from es360.errors import Es360Error, api_reason
+from es360.progress import PhaseProgress, RowProgress
 
 app = typer.Typer(help="es360: a search-centric Customer 360 on Elasticsearch.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -73,16 +74,27 @@ def _render_status(status: Any, as_json: bool) -> None:
 
 
 @engine_app.command("start")
-def engine_start(data: DataOption = None, port: PortOption = None, as_json: JsonOption = False) -> None:
+def engine_start(
+    data: DataOption = None,
+    port: PortOption = None,
+    as_json: JsonOption = False,
+    security: Annotated[bool, typer.Option(
+        "--security", help="Require authentication and enforce roles (superuser `elastic`, password from "
+                           "$ES360_ENGINE_ELASTIC_PASSWORD).")] = False,
+    tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="PEM certificate: serve HTTPS.")] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key of --tls-cert.")] = None,
+) -> None:
     """Start the engine in the background (no-op if it already runs on this data dir).
 
     Example: es360 engine start --port 9260
+    Example: ES360_ENGINE_ELASTIC_PASSWORD=... es360 engine start --security --tls-cert c.pem --tls-key k.pem
     """
     from es360.engine_control import start_engine
 
     settings = _settings()
     try:
-        status = start_engine(data or settings.engine_data_dir, port or settings.engine_port)
+        status = start_engine(data or settings.engine_data_dir, port or settings.engine_port, security=security,
+                              tls_cert=tls_cert, tls_key=tls_key)
     except Es360Error as exc:
         _fail(str(exc))
     _render_status(status, as_json)
@@ -165,11 +177,16 @@ def status_cmd(as_json: JsonOption = False) -> None:
 
     Example: es360 status --json
     """
+    from elasticsearch import ApiError
+
     from es360.status import collect_status
 
     settings = _settings()
     es = _client(settings)
-    status = collect_status(es, settings)
+    try:
+        status = collect_status(es, settings)
+    except ApiError as exc:
+        _fail(f"Elasticsearch refused a status request ({exc.status_code}): {api_reason(exc)}.")
     if as_json:
         _emit_json(status)
         return
@@ -186,10 +203,10 @@ def status_cmd(as_json: JsonOption = False) -> None:
         indices.add_row(name, row["alias"], ", ".join(row["indices"]) or "-", docs)
     console.print(indices)
     if status["last_ingest"]:
-        runs = Table("source", "last ingest", "read", "indexed", "duplicates", "rejected")
+        runs = Table("source", "last ingest", "read", "indexed", "duplicates", "rejected", "suppressed")
         for run in status["last_ingest"]:
             runs.add_row(run["source"], str(run["finished_at"]), f"{run['read']:,}", f"{run['indexed']:,}",
-                         f"{run['duplicates']:,}", f"{run['rejected']:,}")
+                         f"{run['duplicates']:,}", f"{run['rejected']:,}", f"{run.get('suppressed') or 0:,}")
         console.print(runs)
     else:
         console.print("no ingest runs yet")
@@ -204,13 +221,17 @@ def demo_cmd(
                                                           "midnight UTC today.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Where the generated files go "
                                                             "(default $ES360_HOME/demo).")] = None,
+    embeddings: Annotated[bool, typer.Option("--embeddings/--no-embeddings",
+                                             help="Embed the tickets for semantic search (loads the model).")] = True,
     as_json: JsonOption = False,
 ) -> None:
     """Generate a realistic, messy multi-system world and run es360 on it end to end.
 
     Installs the assets, writes CRM, shop, support, marketing and web exports (with nicknames,
     typos, phone formats, shared family emails, refunds, churned customers, and a ground-truth
-    file), then ingests them all. Example: es360 demo --customers 20000
+    file), ingests them all, resolves identities (scored against the ground truth), tags activity
+    with customer ids, runs the rollup (spend, RFM, churn risk), embeds the tickets and renders
+    the dashboards to $ES360_HOME/demo/dashboards.html. Example: es360 demo --customers 20000
     """
     from es360.demo.run import NEXT_STEPS, demo_now, run_demo
 
@@ -227,9 +248,9 @@ def demo_cmd(
                           highlight=False)
 
     try:
-        with _Progress() as progress:
+        with RowProgress(err_console) as progress, PhaseProgress(err_console) as phases:
             report = run_demo(es, settings, customers=customers, seed=seed, now=moment, out_dir=out,
-                              progress=progress, on_step=show)
+                              embeddings=embeddings, progress=progress, phase_progress=phases, on_step=show)
     except Es360Error as exc:
         _fail(str(exc))
     if as_json:
@@ -238,43 +259,6 @@ def demo_cmd(
     console.print("\n[bold]Try next:[/]")
     for command, why in NEXT_STEPS:
         console.print(f"  [cyan]{command}[/]\n      {why}", highlight=False)
-
-
-class _Progress:
-    """Rich progress (rows, rate, ETA by bytes) on a terminal; a log line every 50k rows otherwise."""
-
-    def __init__(self) -> None:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.tty = err_console.is_terminal
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[rows]:,} rows"),
-                                 TextColumn("{task.fields[rate]:,.0f} rows/s"), TimeRemainingColumn(),
-                                 console=err_console, transient=True) if self.tty else None
-        self.tasks: dict[str, Any] = {}
-        self.started: dict[str, float] = {}
-        self.logged: dict[str, int] = {}
-
-    def __enter__(self) -> _Progress:
-        if self.progress is not None:
-            self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
-    def __call__(self, file: str, rows: int, done_bytes: int, total: int | None) -> None:
-        import time
-
-        start = self.started.setdefault(file, time.monotonic())
-        rate = rows / max(time.monotonic() - start, 1e-6)
-        if self.progress is not None:
-            if file not in self.tasks:
-                self.tasks[file] = self.progress.add_task(file, total=total, rows=0, rate=0.0)
-            self.progress.update(self.tasks[file], completed=done_bytes, rows=rows, rate=rate)
-        elif rows - self.logged.get(file, 0) >= 50_000:
-            self.logged[file] = rows
-            err_console.print(f"{file}: {rows:,} rows ({rate:,.0f} rows/s)", highlight=False)
 
 
 @app.command("ingest")
@@ -295,7 +279,7 @@ def ingest_cmd(
                                                         "semantic search.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Ingest source files through es360's pipelines; prints read / indexed / duplicates / rejected.
+    """Ingest source files through es360's pipelines; prints read = indexed + duplicates + rejected + suppressed.
 
     Rows that cannot be read or are rejected go to a dead-letter file with file, line and reason.
     An interrupted run resumes where it stopped. Examples:
@@ -309,7 +293,7 @@ def ingest_cmd(
     try:
         source_mapping = load_mapping(source, mapping)
         es = _client(settings)
-        with _Progress() as progress:
+        with RowProgress(err_console) as progress:
             run = IngestRun(es, source_mapping, settings.prefix, settings.home, fmt=fmt, dry_run=dry_run,
                             batch_size=batch_size, dead_letter=dead_letter, progress=progress)
             report = run.run(files)
@@ -325,7 +309,8 @@ def ingest_cmd(
     else:
         verb = "would index" if report.dry_run else "indexed"
         console.print(f"[bold]{report.source}[/]: read {report.read:,} = {verb} {report.indexed:,} + duplicates "
-                      f"{report.duplicates:,} + rejected {report.rejected:,}  ({report.seconds:.1f}s, "
+                      f"{report.duplicates:,} + rejected {report.rejected:,} + suppressed {report.suppressed:,}  "
+                      f"({report.seconds:.1f}s, "
                       f"{report.read / max(report.seconds, 1e-9):,.0f} rows/s)", highlight=False)
         for file, line in report.resumed.items():
             console.print(f"resumed {file} after line {line:,}", highlight=False)
@@ -338,17 +323,39 @@ def ingest_cmd(
 
 
 def _register_commands() -> None:
-    """Commands owned by their capability's package (identity, rollup, search, tickets)."""
+    """Commands owned by their capability's package."""
+    from es360.access.commands import register as register_access
+    from es360.dashboard.commands import register as register_dashboard
     from es360.identity.commands import register as register_identity
+    from es360.kibana.commands import register as register_kibana
+    from es360.privacy.commands import register as register_privacy
     from es360.rollup.commands import register as register_rollup
     from es360.search.commands import register as register_search
     from es360.tickets.commands import register as register_tickets
 
-    for register in (register_identity, register_rollup, register_search, register_tickets):
+    for register in (register_identity, register_rollup, register_search, register_tickets,
+                     register_kibana, register_dashboard, register_privacy, register_access):
         register(app)
 
 
 _register_commands()
 
+
+def run() -> None:
+    """The console script: the Typer app, with cluster failures no command anticipated turned into one
+    sentence (and exit status 1) instead of a traceback."""
+    from elasticsearch import ApiError, TransportError
+
+    try:
+        app()
+        return
+    except ApiError as exc:
+        message = f"Elasticsearch answered {exc.status_code} ({api_reason(exc)}); the command stopped there."
+    except TransportError as exc:
+        message = f"Lost the connection to Elasticsearch ({api_reason(exc, 200)}); the command stopped there."
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    sys.exit(1)
+
+
 if __name__ == "__main__":
-    app()
+    run()
