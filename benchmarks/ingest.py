@@ -72,6 +72,7 @@ def parse_floor(path: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", default="100000", help="comma-separated row counts")
+    parser.add_argument("--batch-size", type=int, default=2000, help="rows per bulk request (es360 demo uses 2000)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = start_engine(Path(tmp) / "engine")
@@ -82,7 +83,7 @@ def main() -> None:
                 path = Path(tmp) / f"orders-{n}.csv"
                 write_orders(path, n)
                 floor = parse_floor(path)
-                run = IngestRun(es, load_mapping("shop-orders"), "bench-", Path(tmp) / "home", batch_size=2000)
+                run = IngestRun(es, load_mapping("shop-orders"), "bench-", Path(tmp) / "home", batch_size=args.batch_size)
                 engine0, client0 = cpu_seconds(proc.pid), cpu_seconds()
                 report = run.run([str(path)])
                 engine_us = (cpu_seconds(proc.pid) - engine0) / report.read * 1e6

@@ -389,8 +389,13 @@ class _DocParser:
                             continue
                 elif entry[0] is _LEAF:
                     subs = entry[3]
-                    if not subs or type(value) is str:
-                        converted = entry[2](value)
+                    # a very long string takes the generic path, which checks Lucene's term limit
+                    if (not subs or type(value) is str) and (type(value) is not str or len(value) <= _SAFE_TERM_CHARS):
+                        convert = entry[2]
+                        if convert is _as_str:  # _as_str(value), inlined for the commonest fields
+                            converted = value if type(value) is str else _SLOW
+                        else:
+                            converted = convert(value)
                         if converted is not _SLOW:
                             found = values.get(entry[1])
                             if found is None:
@@ -489,7 +494,7 @@ class _DocParser:
                     continue
                 item = f.params["null_value"]
             if plain_string and type(item) is str:
-                converted: Any = item
+                converted: Any = check_term_size(f, item) if ftype == "keyword" else item
             else:
                 converted = self._convert(f, item, doc)
                 if converted is None:
@@ -498,6 +503,8 @@ class _DocParser:
             for sub in subs:
                 try:
                     sub_value = item if type(item) is str and sub.type in TEXT_LIKE else convert_value(sub, item)
+                except ImmenseTerm:
+                    raise
                 except EsError:
                     if sub.params.get("ignore_malformed", True):
                         continue
@@ -521,6 +528,8 @@ class _DocParser:
                                                      "Can't get text on a START_OBJECT at 1:1"))
         try:
             converted = convert_value(f, item)
+        except ImmenseTerm:
+            raise
         except EsError as err:
             if f.params.get("ignore_malformed"):
                 doc.ignored.append(f.path)
@@ -660,6 +669,16 @@ def _iso_days(text: str) -> int | None:
     return found
 
 
+_LAST_PRINTED: tuple[str | None, int] = (None, 0)  # the date processor's latest output and its millis
+
+
+def note_printed_date(text: str, millis: int) -> None:
+    """Record that `text` (as the date processor printed it, ISO-8601 in UTC) is `millis`, so that
+    indexing the same string object right after skips parsing it again (iso_millis(text) == millis)."""
+    global _LAST_PRINTED
+    _LAST_PRINTED = (text, millis)
+
+
 def iso_millis(text: str) -> int | None:
     """Epoch millis of the common ISO-8601 shapes (`2025-03-04`, `2025-03-04T10:22:00`, with `Z`,
     `.123` or a `+02:00` offset), as dates._fast_iso reads them; None for anything else (the
@@ -699,12 +718,47 @@ def iso_millis(text: str) -> int | None:
     return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis - offset
 
 
+MAX_TERM_BYTES = 32766  # Lucene's limit on one indexed term
+_SAFE_TERM_CHARS = MAX_TERM_BYTES // 4  # no string this short can exceed it in UTF-8
+
+
+class ImmenseTerm(EsError):
+    """A keyword value longer than Lucene's term limit: the document is rejected, whatever
+    `ignore_malformed` says (Elasticsearch's `max_bytes_length_exceeded_exception`)."""
+
+    def __init__(self, path: str, value: str, size: int) -> None:
+        prefix = list(value.encode()[:30])
+        cause = EsError(400, "max_bytes_length_exceeded_exception",
+                        f"max_bytes_length_exceeded_exception: bytes can be at most {MAX_TERM_BYTES} in length; "
+                        f"got {size}")
+        super().__init__(400, "illegal_argument_exception",
+                         f'Document contains at least one immense term in field="{path}" (whose UTF8 encoding is '
+                         f"longer than the max length {MAX_TERM_BYTES}), all of which were skipped.  Please correct "
+                         f"the analyzer to not produce such terms.  The prefix of the first immense term is: "
+                         f"'{prefix}...', original message: bytes can be at most {MAX_TERM_BYTES} in length; "
+                         f"got {size}", caused_by=cause)
+
+
+def check_term_size(f: Field, text: str) -> str:
+    """`text`, or ImmenseTerm when it is too long to index as one term of `f`."""
+    if len(text) > _SAFE_TERM_CHARS:
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > MAX_TERM_BYTES:
+            raise ImmenseTerm(f.path, text, size)
+    return text
+
+
+def _as_str(v: Any) -> Any:
+    """The fast converter of text and keyword fields: a string converts to itself."""
+    return v if type(v) is str else _SLOW
+
+
 def _fast_converter(f: Field) -> Any:
     """`convert(value)` giving what convert_value gives for the common values of `f`, _SLOW for the
     rest; None when `f`'s values always take the generic path."""
     t = f.type
     if t in TEXT_LIKE or (t == "keyword" and "ignore_above" not in f.params):
-        return lambda v: v if type(v) is str else _SLOW
+        return _as_str
     if t == "keyword":
         try:
             limit = int(f.params["ignore_above"])
@@ -749,6 +803,9 @@ def _fast_converter(f: Field) -> Any:
             if type(v) is not str:
                 return _SLOW
             if iso_first:  # what formatter.parse tries first for these formats
+                last = _LAST_PRINTED
+                if last[0] is v:  # the very string the date processor just printed
+                    return last[1]
                 millis = iso_millis(v)
                 if millis is not None:
                     return millis
@@ -772,7 +829,7 @@ def convert_value(f: Field, value: Any) -> Any:
         limit = f.params.get("ignore_above")
         if limit is not None and len(text) > int(limit):
             return None
-        return text
+        return check_term_size(f, text) if t == "keyword" else text
     if t in NUMERIC_TYPES:
         return _number(f, value)
     if t == "token_count":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import time
 from typing import Any
 
@@ -18,6 +19,8 @@ ACTIONS = ("index", "create", "update", "delete")
 META_KEYS = {"_index", "_id", "routing", "_routing", "if_seq_no", "if_primary_term", "version", "version_type",
              "pipeline", "require_alias", "retry_on_conflict", "_source", "op_type", "dynamic_templates",
              "require_data_stream", "list_executed_pipelines"}
+
+logger = logging.getLogger(__name__)
 
 
 def parse_bulk(body: bytes) -> list[tuple[str, dict[str, Any], Any]]:
@@ -158,7 +161,8 @@ def execute_item(engine: Engine, action: str, meta: dict[str, Any], source: Any,
         result = dict(result)
         result["status"] = status
         return {action: result}
-    except EsError as err:
+    except Exception as exc:  # noqa: BLE001 - one item's failure never fails the others (as in ES)
+        err = exc if isinstance(exc, EsError) else _unexpected(exc)
         target = index_name
         try:
             if index_name is not None and index_name in engine.alias_names():
@@ -167,6 +171,12 @@ def execute_item(engine: Engine, action: str, meta: dict[str, Any], source: Any,
             pass
         item: dict[str, Any] = {"_index": target, "_id": doc_id, "status": err.status, "error": err.to_dict()}
         return {action: item}
+
+
+def _unexpected(exc: Exception) -> EsError:
+    """An engine fault in one bulk item, reported on that item (and logged with its traceback)."""
+    logger.exception("bulk item failed unexpectedly")
+    return EsError(500, "exception", f"{type(exc).__name__}: {exc}")
 
 
 def _item_action(action: str, meta: dict[str, Any]) -> str:

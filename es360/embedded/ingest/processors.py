@@ -15,8 +15,9 @@ from urllib.parse import unquote_plus, urlsplit
 
 import orjson
 
+from .. import dates
 from ..errors import EsError
-from ..mapping import iso_millis
+from ..mapping import iso_millis, note_printed_date
 from ..painless import compile_script
 from ..painless.runtime import (
     class_name,
@@ -648,8 +649,6 @@ class DateProcessor(Processor):
         self.timezone, self.locale, self.output_format = timezone, locale, output_format
 
     def execute(self, doc: IngestDocument, runner: Runner) -> IngestDocument:
-        from .. import dates
-
         obj = doc.get(self.field)
         text = obj if type(obj) is str else java_str(obj) if obj is not None else None
         timezone = self.timezone
@@ -663,6 +662,8 @@ class DateProcessor(Processor):
                 printed = _print_utc_millis(millis) if self.output_format == DEFAULT_OUTPUT_FORMAT else None
                 if printed is None:
                     printed = dates.get_formatter(self.output_format).format(millis, "UTC")
+                else:
+                    note_printed_date(printed, millis)
                 doc.set(self.target, printed)
                 return doc
         try:

@@ -214,6 +214,13 @@ def _sub(a: Any, b: Any, pos: int) -> Any:
     return _binop(rt.op_sub, a, b, pos)
 
 
+def _div(a: Any, b: Any, pos: int) -> Any:
+    ta, tb = type(a), type(b)
+    if (ta is float or tb is float) and (ta is float or ta is int) and (tb is float or tb is int) and b != 0:
+        return float(a) / float(b)  # what rt.op_div does for doubles, minus its division-by-zero cases
+    return _binop(rt.op_div, a, b, pos)
+
+
 def _mul(a: Any, b: Any, pos: int) -> Any:
     ta, tb = type(a), type(b)
     if ta is int and tb is int:
@@ -359,14 +366,25 @@ NAMESPACE: dict[str, Any] = {
     "_loop_error": _loop_error, "_truthy": _truthy, "_not_slow": _not_slow, "_at": _at, "_gf": _gf, "_gi": _gi,
     "_call": _call, "_scall": _scall, "_new": _new, "_make_array": _make_array, "_bget": _bget,
     "_unresolved": _unresolved, "_unary": _unary, "_regex": _regex, "_binop": _binop, "_add": _add,
-    "_sub": _sub, "_mul": _mul, "_lt": _lt, "_le": _le, "_gt": _gt, "_ge": _ge, "_eq": _eq,
+    "_sub": _sub, "_mul": _mul, "_div": _div, "_lt": _lt, "_le": _le, "_gt": _gt, "_ge": _ge, "_eq": _eq,
     "_java_eq": rt.java_eq, "_cast": _cast,
     "_setf": _setf, "_getf_acc": _getf_acc, "_setf_acc": _setf_acc, "_geti_acc": _geti_acc,
     "_seti_acc": _seti_acc, "_seti": _seti, "_setg": _setg, "_incdec": _incdec, "_incdec_field": _incdec_field,
     "_incdec_index": _incdec_index, "_convert": _convert, "_coerce": rt.coerce_assign, "_iterate": rt.iterate,
-    "_instance_of": rt.instance_of,
+    "_instance_of": rt.instance_of, "_JAVA_WS": rt._JAVA_WS,
 }
 
+
+_ARITH = {"-": "_sub", "*": "_mul", "/": "_div"}
+
+# String methods without arguments that cannot throw, as expressions of the receiver `{t}`
+# (each what its STRING_METHODS entry computes)
+_STR_INLINE_0: dict[str, str] = {
+    "length": "len({t})",
+    "isEmpty": "(len({t}) == 0)",
+    "trim": "{t}.strip(_JAVA_WS)",
+    "toString": "{t}",
+}
 
 # ---------------------------------------------------------------------------------------------- generator
 class CodeGen:
@@ -665,7 +683,24 @@ class CodeGen:
         if n.d:  # null-safe: no arguments are evaluated on a null receiver
             t = self.tmp()
             return f"(None if ({t} := {obj}) is None else _call({t}, {n.b!r}, [{args}], {n.pos}))"
+        inline = self.inline_call(obj, n.b, n.c, ctx, n.pos)
+        if inline is not None:
+            return inline
         return f"_call({obj}, {n.b!r}, [{args}], {n.pos})"
+
+    def inline_call(self, obj: str, name: str, arg_nodes: list[Node], ctx: int | None, pos: int) -> str | None:
+        """The call as plain Python where the receiver is a String or List at run time and the method
+        cannot throw (what STRING_METHODS / LIST_METHODS do, without _call's dispatch); None otherwise."""
+        t = self.tmp()
+        fallback = f"_call({t}, {name!r}, [{{}}], {pos})"
+        if not arg_nodes and name in _STR_INLINE_0:
+            return f"({_STR_INLINE_0[name].format(t=t)} if type({t} := {obj}) is str else {fallback.format('')})"
+        if len(arg_nodes) == 1 and name == "add":
+            u = self.tmp()
+            arg = self.expr(arg_nodes[0], ctx)
+            return (f"(({t}.append({u}) or True) if type(({t} := {obj}, {u} := {arg})[0]) is list "
+                    f"else {fallback.format(u)})")
+        return None
 
     def e_static_call(self, n: Node, ctx: int | None) -> str:
         cls, name = n.a, n.b
@@ -743,8 +778,8 @@ class CodeGen:
             return test if op == "==" else f"(not {test})"
         if op == "+":
             return f"_add({left}, {right}, {n.pos})"
-        if op in ("-", "*"):
-            return f"{'_sub' if op == '-' else '_mul'}({left}, {right}, {n.pos})"
+        if op in ("-", "*", "/"):
+            return f"{_ARITH[op]}({left}, {right}, {n.pos})"
         if op in _CMP:
             return f"{_CMP[op]}({left}, {right}, {n.pos})"
         from .interpreter import BINARY_OPS

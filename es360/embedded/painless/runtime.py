@@ -1579,11 +1579,16 @@ def iterate(obj: Any) -> Iterable[Any]:
 
 
 # ---------------------------------------------------------------------------------------------- statics
+_INT_RX = re.compile(r"[+-]?[0-9a-zA-Z]+")
+
+
 def _parse_int(s: Any, radix: int = 10, kind: str = "int") -> int:
     if s is None:
         raise JavaException("number_format_exception", 'Cannot parse null string: null')
     text = _str_arg(s)
-    if not re.fullmatch(r"[+-]?[0-9a-zA-Z]+", text):
+    if radix == 10 and text.isascii() and text.isdigit() and len(text) < 10:
+        return int(text)  # the common case: a few plain decimal digits, always in range
+    if not _INT_RX.fullmatch(text):
         raise JavaException("number_format_exception", f'For input string: "{text}"'
                             + (f" under radix {radix}" if radix != 10 else ""))
     try:
@@ -1603,6 +1608,8 @@ def _parse_double(s: Any) -> float:
     if s is None:
         raise npe()
     text = _str_arg(s)
+    if text.isascii() and text.replace(".", "", 1).isdigit():
+        return float(text)  # the common case: plain decimal digits with at most one point
     if not _DOUBLE_RX.fullmatch(text):
         raise JavaException("number_format_exception",
                             "empty String" if not text.strip() else f'For input string: "{text}"')
