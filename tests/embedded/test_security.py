@@ -222,6 +222,18 @@ def test_fls_hides_fields_everywhere(sam: Elasticsearch) -> None:
     assert all("address.street" not in h.get("highlight", {}) for h in highlighted)
 
 
+def test_fls_hides_fields_from_get_mapping(sam: Elasticsearch, admin: Elasticsearch) -> None:
+    visible = sam.indices.get_mapping(index="customers")["customers"]["mappings"]["properties"]
+    assert "date_of_birth" not in visible and "street" not in visible["address"]["properties"]
+    assert {"name", "tier"} <= set(visible) and "city" in visible["address"]["properties"]
+    fields = sam.indices.get_field_mapping(index="customers", fields="*")["customers"]["mappings"]
+    assert "date_of_birth" not in fields and "address.street" not in fields and "address.city" in fields
+    full = admin.indices.get_field_mapping(index="customers", fields="date_of_birth")["customers"]["mappings"]
+    assert "date_of_birth" in full
+    full = admin.indices.get_mapping(index="customers")["customers"]["mappings"]["properties"]
+    assert "date_of_birth" in full and "street" in full["address"]["properties"]
+
+
 def test_fls_leaves_the_superuser_and_the_data_untouched(admin: Elasticsearch) -> None:
     source = admin.get(index="customers", id="1")["_source"]
     assert source["date_of_birth"] == "1980-01-02" and source["address"]["street"] == "1 rue Haute"

@@ -30,6 +30,8 @@ from ..errors import (
 )
 from ..index import Index
 from ..rest import Request, Response, route
+from ..security import access as security
+from ..security.fls import filter_mapping
 from .cluster import cat_response
 
 NODE_NAME = "es360-embedded"
@@ -187,7 +189,18 @@ def get_index(engine: Engine, req: Request) -> dict[str, Any]:
 def get_mapping(engine: Engine, req: Request) -> dict[str, Any]:
     _remote_check(req.path_params.get("index"))
     indices = _targets(engine, req, req.path_params.get("index"), forbid_closed=False)
-    return {idx.name: {"mappings": idx.mapping.to_json()} for idx in indices}
+    return {idx.name: {"mappings": _visible_mapping(idx)} for idx in indices}
+
+
+def _visible_mapping(idx: Index) -> dict[str, Any]:
+    """The index's mapping as the caller may see it: with security on, field-level security hides
+    the fields the user cannot read, as Elasticsearch's mapping filter does."""
+    mapping = idx.mapping.to_json()
+    access = security.current()
+    if access is None:
+        return mapping
+    fields = access.index_access(idx, "indices:admin/mappings/get").fields
+    return mapping if fields is None else filter_mapping(mapping, fields)
 
 
 def _remote_check(expression: str | None) -> None:
@@ -234,6 +247,10 @@ def get_field_mapping(engine: Engine, req: Request) -> dict[str, Any]:
 
 def _field_names(idx: Index) -> list[str]:
     names = [p for p, f in idx.mapping.fields.items() if not (f.params.get("_shingle") or f.params.get("_prefix"))]
+    access = security.current()
+    visible = access.index_access(idx, "indices:admin/mappings/fields/get").fields if access is not None else None
+    if visible is not None:  # field-level security hides these fields' mappings too
+        names = [n for n in names if visible.allows(n)]
     return sorted(names + METADATA_FIELDS)
 
 

@@ -31,6 +31,39 @@ def filter_fields(node: dict[str, Any], fields: FieldFilter, prefix: str = "") -
     return out
 
 
+def filter_mapping(mapping: dict[str, Any], fields: FieldFilter) -> dict[str, Any]:
+    """A mapping's JSON without the fields the filter hides (ES filters get-mapping the same way);
+    objects whose fields are all hidden go too, metadata and runtime settings stay."""
+    out = dict(mapping)
+    if isinstance(mapping.get("properties"), dict):
+        out["properties"] = _filter_properties(mapping["properties"], fields, "")
+    return out
+
+
+def _filter_properties(props: dict[str, Any], fields: FieldFilter, prefix: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, definition in props.items():
+        path = f"{prefix}{name}"
+        if not isinstance(definition, dict):
+            continue
+        if isinstance(definition.get("properties"), dict):  # object or nested: kept if any child is
+            children = _filter_properties(definition["properties"], fields, path + ".")
+            if children or (not definition["properties"] and fields.allows(path)):
+                out[name] = {**definition, "properties": children}
+            continue
+        if not fields.allows(path):
+            continue
+        kept = dict(definition)
+        if isinstance(definition.get("fields"), dict):  # multi-fields are fields of their own
+            subs = {k: v for k, v in definition["fields"].items() if fields.allows(f"{path}.{k}")}
+            if subs:
+                kept["fields"] = subs
+            else:
+                kept.pop("fields")
+        out[name] = kept
+    return out
+
+
 def _filter_list(items: list[Any], fields: FieldFilter, path: str) -> list[Any]:
     out: list[Any] = []
     for item in items:
