@@ -61,14 +61,17 @@ def content_hash(body: dict[str, Any]) -> str:
 
 def with_prefix(node: Any, prefix: str) -> Any:
     """Rewrite every `es360-...` name in an asset to use `prefix` instead."""
-    if prefix == DEFAULT_PREFIX:
-        return copy.deepcopy(node)
+    return copy.deepcopy(node) if prefix == DEFAULT_PREFIX else replace_prefix(node, DEFAULT_PREFIX, prefix)
+
+
+def replace_prefix(node: Any, old: str, new: str) -> Any:
+    """`node` with every string that starts with `old` starting with `new` instead (a new structure)."""
     if isinstance(node, dict):
-        return {k: with_prefix(v, prefix) for k, v in node.items()}
+        return {k: replace_prefix(v, old, new) for k, v in node.items()}
     if isinstance(node, list):
-        return [with_prefix(v, prefix) for v in node]
-    if isinstance(node, str) and node.startswith(DEFAULT_PREFIX):
-        return prefix + node[len(DEFAULT_PREFIX):]
+        return [replace_prefix(v, old, new) for v in node]
+    if isinstance(node, str) and node.startswith(old):
+        return new + node[len(old):]
     return node
 
 

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from es360.dashboard.lens import Column, DataView, Table, base_body
+from es360.dashboard.lens import Column, DataView, Table, base_body, source_value
 
 DOC_OPERATION = "document"
 SAMPLE_SIZE = 50  # rows shown in the snapshot (Discover pages through up to 500)
-
-
-def _path(source: Any, dotted: str) -> Any:
-    if isinstance(source, dict) and dotted in source:
-        return source[dotted]
-    head, _, rest = dotted.partition(".")
-    if isinstance(source, dict) and head in source and rest:
-        return _path(source[head], rest)
-    return None
 
 
 def doc_columns(attrs: dict[str, Any]) -> list[Column]:
@@ -43,5 +34,5 @@ def parse_docs(columns: list[Column], response: dict[str, Any]) -> Table:
     rows = []
     for hit in response.get("hits", {}).get("hits", []):
         source = hit.get("_source") or {}
-        rows.append({c.id: (source if c.id == "_source" else _path(source, c.id)) for c in columns})
+        rows.append({c.id: (source if c.id == "_source" else source_value(source, c.id)) for c in columns})
     return Table(columns, rows)

@@ -346,7 +346,7 @@ def _metric_value(col: Column, container: dict[str, Any], name: str, doc_count: 
         return None
     if col.operation == "last_value":
         hits = entry.get("hits", {}).get("hits", [])
-        return _path(hits[0].get("_source", {}), col.field or "") if hits else None
+        return source_value(hits[0].get("_source", {}), col.field or "") if hits else None
     if col.operation in ("median", "percentile"):
         values = entry.get("values") or {}
         value = next(iter(values.values()), None) if values else None
@@ -361,12 +361,13 @@ def _empty_as_null(col: Column, value: Any, doc_count: int) -> Any:
     return None if col.params.get("emptyAsNull") and doc_count == 0 else value
 
 
-def _path(source: Any, dotted: str) -> Any:
+def source_value(source: Any, dotted: str) -> Any:
+    """The value at a dotted path of a `_source`, whether stored as nested objects or dotted keys."""
     if isinstance(source, dict) and dotted in source:
         return source[dotted]
     head, _, rest = dotted.partition(".")
     if isinstance(source, dict) and head in source and rest:
-        return _path(source[head], rest)
+        return source_value(source[head], rest)
     return None
 
 

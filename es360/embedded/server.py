@@ -304,6 +304,18 @@ def start_server(data_dir: str | Path, port: int = 0, *, security: bool = False,
     `security=True` turns on authentication and authorization (`elastic_password` is the bootstrap
     password of the built-in superuser `elastic`); `tls_cert`/`tls_key` (PEM files) serve HTTPS.
     """
+    engine, httpd = _open(data_dir, port, security, elastic_password, tls_cert, tls_key)
+    thread = threading.Thread(target=httpd.serve_forever, name="es360-engine", daemon=True)
+    thread.start()
+    real_port = httpd.server_address[1]
+    scheme = "https" if tls_cert else "http"
+    return RunningServer(f"{scheme}://127.0.0.1:{real_port}", real_port, engine, httpd, thread)
+
+
+def _open(data_dir: str | Path, port: int, security: bool, elastic_password: str | None,
+          tls_cert: str | Path | None, tls_key: str | Path | None) -> tuple[Engine, EngineHTTPServer]:
+    """An engine with its services (and security, when asked) and its HTTP server, not serving yet;
+    on any failure the engine is shut down again."""
     _load_handlers()
     engine = Engine(data_dir)
     try:
@@ -312,15 +324,11 @@ def start_server(data_dir: str | Path, port: int = 0, *, security: bool = False,
 
             install(engine, elastic_password)
         install_services(engine)
-        httpd = _http_server(engine, port, tls_cert, tls_key)
+        return engine, _http_server(engine, port, tls_cert, tls_key)
     except BaseException:
-        shutdown(engine)
+        with engine.lock:
+            shutdown(engine)
         raise
-    thread = threading.Thread(target=httpd.serve_forever, name="es360-engine", daemon=True)
-    thread.start()
-    real_port = httpd.server_address[1]
-    scheme = "https" if tls_cert else "http"
-    return RunningServer(f"{scheme}://127.0.0.1:{real_port}", real_port, engine, httpd, thread)
 
 
 def _http_server(engine: Engine, port: int, tls_cert: str | Path | None, tls_key: str | Path | None
@@ -365,18 +373,9 @@ def serve_forever(data_dir: str | Path, port: int = DEFAULT_PORT, *, security: b
     """Run the engine in the foreground (python -m es360.embedded)."""
     data = Path(data_dir)
     lock = lock_data_dir(data)
-    _load_handlers()
-    engine = Engine(data)
     try:
-        if security:
-            from .security import install
-
-            install(engine, elastic_password)
-        install_services(engine)
-        httpd = _http_server(engine, port, tls_cert, tls_key)
+        engine, httpd = _open(data, port, security, elastic_password, tls_cert, tls_key)
     except BaseException:
-        with engine.lock:
-            shutdown(engine)
         lock.close()
         raise
     scheme = "https" if tls_cert else "http"

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from es360.assets import DEFAULT_PREFIX, assets_root, with_prefix
+from es360.assets import DEFAULT_PREFIX, assets_root, replace_prefix, with_prefix
 from es360.errors import Es360Error
 
 #: Import order: what others reference comes first (Kibana resolves references in any order,
@@ -126,15 +126,7 @@ def dump_object(obj: dict[str, Any]) -> str:
 
 def with_prefix_reversed(node: Any, prefix: str) -> Any:
     """Undo `with_prefix`: rewrite `<prefix>...` strings back to `es360-...`."""
-    if prefix == DEFAULT_PREFIX:
-        return node
-    if isinstance(node, dict):
-        return {k: with_prefix_reversed(v, prefix) for k, v in node.items()}
-    if isinstance(node, list):
-        return [with_prefix_reversed(v, prefix) for v in node]
-    if isinstance(node, str) and node.startswith(prefix):
-        return DEFAULT_PREFIX + node[len(prefix):]
-    return node
+    return node if prefix == DEFAULT_PREFIX else replace_prefix(node, prefix, DEFAULT_PREFIX)
 
 
 def _read_object(path: Path) -> dict[str, Any]:

@@ -37,17 +37,23 @@ class ObjectResult:
         return out
 
 
+class _Outcomes:
+    """Counting per-object outcomes, shared by the import and export reports."""
+
+    results: list[ObjectResult]
+
+    def count(self, outcome: str) -> int:
+        """How many objects had this outcome."""
+        return sum(1 for r in self.results if r.outcome == outcome)
+
+
 @dataclass
-class ImportReport:
+class ImportReport(_Outcomes):
     """Per-object outcome of `_import`; `sent = created + updated + errors` when it reconciles."""
 
     where: str
     sent: int
     results: list[ObjectResult] = field(default_factory=list)
-
-    def count(self, outcome: str) -> int:
-        """How many objects had this outcome."""
-        return sum(1 for r in self.results if r.outcome == outcome)
 
     @property
     def reconciles(self) -> bool:
@@ -61,16 +67,12 @@ class ImportReport:
 
 
 @dataclass
-class ExportReport:
+class ExportReport(_Outcomes):
     """Per-object outcome of `_export` written back to disk."""
 
     where: str
     folder: str
     results: list[ObjectResult] = field(default_factory=list)
-
-    def count(self, outcome: str) -> int:
-        """How many objects had this outcome."""
-        return sum(1 for r in self.results if r.outcome == outcome)
 
     def as_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (`--json`)."""
