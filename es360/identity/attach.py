@@ -79,7 +79,7 @@ def attach_unique_names(c: Clusterer, records: list[Rec], max_expected: float = 
                 continue
             a = next(x for x in xs if key in name_keys(records[x]))
             b = next(y for y in ys if key in name_keys(records[y]))
-            mean, _, _ = c.linkage(orphan, target)
+            mean, _, _, _ = c.linkage(orphan, target)
             c.decisions.append(Decision(a, b, "unique_name", c.weight_of(a, b), mean, (len(xs), len(ys))))
             c.union(orphan, target)
             joined += 1
@@ -113,7 +113,7 @@ def attach_same_address(c: Clusterer, records: list[Rec]) -> int:
                 continue
             a = next(x for x in xs if key in address_keys(records[x]))
             b = next(y for y in ys if key in address_keys(records[y]))
-            mean, _, _ = c.linkage(other, target)
+            mean, _, _, _ = c.linkage(other, target)
             c.decisions.append(Decision(a, b, "same_address", c.weight_of(a, b), mean, (len(xs), len(ys))))
             c.union(other, target)
             joined += 1

@@ -9,6 +9,11 @@ Order of precedence:
    over all cross pairs (each clipped to +-`clip` bits so one very strong pair cannot carry the
    rest) reaches the link threshold, and no cross pair contradicts strongly (weight below
    -`contradiction`). A weak link A~B~C therefore never drags C into A's cluster when A and C disagree.
+   A link that shares a contact identifier (the same mailbox, phone, birth date or street address:
+   `anchored`) may instead pass on best-match linkage: the mean, over the smaller cluster's records,
+   of each one's best clipped weight to the other cluster. A person's records that each use one of
+   several mailboxes then stay together, while two namesakes joined only by their name still need
+   the stricter mean.
 """
 
 from __future__ import annotations
@@ -24,14 +29,15 @@ class Decision:
 
     a: int
     b: int
-    action: str  # rule | must_merge | link | unique_name | rejected_linkage | rejected_contradiction | do_not_merge | conflict
+    action: str  # rule | must_merge | link | anchored_link | unique_name | same_address | rejected_linkage |
+    # rejected_contradiction | do_not_merge | conflict
     weight: float | None = None
     linkage: float | None = None
     sizes: tuple[int, int] = (1, 1)
 
     @property
     def joined(self) -> bool:
-        return self.action in ("rule", "must_merge", "link", "unique_name", "same_address")
+        return self.action in ("rule", "must_merge", "link", "anchored_link", "unique_name", "same_address")
 
     def as_dict(self) -> dict[str, Any]:
         return {"action": self.action, "weight": None if self.weight is None else round(self.weight, 3),
@@ -57,8 +63,9 @@ class Clusterer:
 
     def __init__(self, n: int, weight_of: Callable[[int, int], float], threshold: float, *,
                  clip: float = 15.0, contradiction: float = 8.0, min_linkage: float | None = None,
-                 max_cross: int = 400) -> None:
+                 max_cross: int = 400, anchored: Callable[[int, int], bool] | None = None) -> None:
         self.n = n
+        self.anchored = anchored
         self.min_linkage = threshold if min_linkage is None else min_linkage
         self.weight_of = weight_of
         self.threshold = threshold
@@ -111,23 +118,31 @@ class Clusterer:
         self.union(ra, rb)
         return True
 
-    def linkage(self, ra: int, rb: int) -> tuple[float, int, int]:
-        """Over the cross pairs of two clusters (sampled if huge): the mean clipped weight, how many
-        pairs support the link (weight >= threshold) and how many contradict it (<= -contradiction)."""
+    def linkage(self, ra: int, rb: int) -> tuple[float, float, int, int]:
+        """Over the cross pairs of two clusters (sampled if huge): the mean clipped weight, the
+        best-match mean (each of the smaller cluster's records' best clipped weight to the other
+        cluster, averaged), how many pairs support the link (weight >= threshold) and how many
+        contradict it (<= -contradiction)."""
         xs, ys = self.members[ra], self.members[rb]
+        if len(xs) > len(ys):
+            xs, ys = ys, xs
         limit = max(int(self.max_cross ** 0.5), 1)
         if len(xs) * len(ys) > self.max_cross:
             xs = _spread(sorted(xs), limit)
             ys = _spread(sorted(ys), limit)
-        total, support, against, count = 0.0, 0, 0, 0
+        clip = self.clip
+        total, best_total, support, against = 0.0, 0.0, 0, 0
         for x in xs:
+            best = -clip
             for y in ys:
                 w = self.weight_of(x, y)
-                total += min(max(w, -self.clip), self.clip)
+                clipped = min(max(w, -clip), clip)
+                total += clipped
+                best = max(best, clipped)
                 support += w >= self.threshold
                 against += w <= -self.contradiction
-                count += 1
-        return total / max(count, 1), support, against
+            best_total += best
+        return total / max(len(xs) * len(ys), 1), best_total / max(len(xs), 1), support, against
 
     def link(self, a: int, b: int, weight: float) -> bool:
         """Consider one above-threshold pair; join the clusters if the cluster-level evidence agrees."""
@@ -142,14 +157,17 @@ class Clusterer:
             self.decisions.append(Decision(a, b, "link", weight, weight, sizes))
             self.union(ra, rb)
             return True
-        mean, support, against = self.linkage(ra, rb)
+        mean, best, support, against = self.linkage(ra, rb)
         if against and against >= support:
             self.decisions.append(Decision(a, b, "rejected_contradiction", weight, mean, sizes))
             return False
+        action = "link"
         if mean < self.min_linkage:
-            self.decisions.append(Decision(a, b, "rejected_linkage", weight, mean, sizes))
-            return False
-        self.decisions.append(Decision(a, b, "link", weight, mean, sizes))
+            if best < self.min_linkage or self.anchored is None or not self.anchored(a, b):
+                self.decisions.append(Decision(a, b, "rejected_linkage", weight, mean, sizes))
+                return False
+            action, mean = "anchored_link", best
+        self.decisions.append(Decision(a, b, action, weight, mean, sizes))
         self.union(ra, rb)
         return True
 
@@ -167,10 +185,11 @@ def _spread(items: list[int], k: int) -> list[int]:
 def cluster(n: int, edges: list[tuple[int, int, float]], weight_of: Callable[[int, int], float], threshold: float,
             *, same: Sequence[tuple[int, int]] = (), must_merge: Sequence[tuple[int, int]] = (),
             do_not_merge: Sequence[tuple[int, int]] = (), clip: float = 15.0, contradiction: float = 8.0,
-            min_linkage: float | None = None,
+            min_linkage: float | None = None, anchored: Callable[[int, int], bool] | None = None,
             second_pass: Callable[[Clusterer], object] | None = None) -> ClusterResult:
     """Cluster n records: rules, then overrides, then links at or above `threshold`, strongest first."""
-    c = Clusterer(n, weight_of, threshold, clip=clip, contradiction=contradiction, min_linkage=min_linkage)
+    c = Clusterer(n, weight_of, threshold, clip=clip, contradiction=contradiction, min_linkage=min_linkage,
+                  anchored=anchored)
     for a, b in do_not_merge:
         c.forbid(a, b)
     for a, b in same:

@@ -103,7 +103,7 @@ def first_level(a: str, b: str) -> int:
         return F_NICK  # a misspelt nickname: 'jrmes' ~ 'jamie' (James)
     if _typo_of_known(ha, hb):
         return F_CLOSE  # 'mxa' ~ 'max': one slip of a known name into no name at all
-    return F_FUZZY if similarity >= 0.8 else F_DIFF
+    return F_FUZZY if similarity >= 0.8 - 1e-9 else F_DIFF  # (0.8 as computed may fall a hair short)
 
 
 def _typo_of_known(a: str, b: str) -> bool:
@@ -146,9 +146,18 @@ def _name_rank(first: int, last: int) -> int:
     return _FIRST_RANK[first] + _LAST_RANK[last]
 
 
+def _first_level(a: Rec, b: Rec) -> int:
+    """first_level, where a misspelt first name that its known spelling matches counts as close."""
+    level = first_level(a.first, b.first)
+    if level in (F_FUZZY, F_DIFF) and (a.first_alt or b.first_alt) and \
+            first_level(a.first_alt or a.first, b.first_alt or b.first) in (F_EXACT, F_NICK, F_CLOSE):
+        return F_CLOSE
+    return level
+
+
 def compare_names(a: Rec, b: Rec) -> tuple[int, int, bool]:
     """First/last levels, trying the crosswise reading ('Nguyen Minh' vs 'Minh Nguyen') when it fits better."""
-    first, last = first_level(a.first, b.first), last_level(a.last, b.last)
+    first, last = _first_level(a, b), last_level(a.last, b.last)
     if (first, last) == (F_EXACT, L_EXACT):
         return first, last, False
     if not (a.first and a.last and b.first and b.last):
@@ -275,6 +284,13 @@ def _address_level(a: Rec, b: Rec) -> int:
     if same_city or same_postcode:
         return A_CITY
     return A_DIFF
+
+
+def shares_identifier(a: Rec, b: Rec) -> bool:
+    """The two records agree on a contact identifier: the same (or a mistyped) mailbox or phone
+    number, the same birth date, or the same street address; a shared family contact does not count."""
+    _, _, email, phone, dob, address = compare(a, b).levels
+    return email in (E_EXACT, E_CLOSE) or phone in (P_EXACT, P_CLOSE) or dob == D_EXACT or address == A_EXACT
 
 
 def mark_shared_contacts(records: list[Rec]) -> tuple[int, int]:

@@ -12,13 +12,14 @@ from elasticsearch import Elasticsearch
 from es360.errors import Es360Error
 from es360.identity.attach import address_keys, name_keys
 from es360.identity.cluster import Clusterer
-from es360.identity.compare import compare, mark_shared_contacts
+from es360.identity.compare import compare, mark_shared_contacts, shares_identifier
 from es360.identity.features import Rec, from_source
 from es360.identity.matcher import score_pair
 from es360.identity.model import Model
 from es360.identity.overrides import load_overrides
 from es360.identity.resolve import attach_activity_emails, load_model
 from es360.identity.source import RECORD_FIELDS, activity_emails
+from es360.identity.spelling import attach_model_spellings
 
 _CONTEXT_LIMIT = 500
 
@@ -60,10 +61,11 @@ def _summary(r: Rec) -> dict[str, Any]:
             "email": doc.get("email"), "phone": doc.get("phone"), "birth_date": doc.get("birth_date"),
             "address": doc.get("address"), "created_at": doc.get("created_at"),
             "compared_name": {"first": r.first, "last": r.last},
-            "name_from_email": r.name_from_email.split(",") if r.name_from_email else []}
+            "name_from_email": r.name_from_email.split(",") if r.name_from_email else [],
+            "first_name_read_as": r.first_alt or None}
 
 
-def _with_context(es: Elasticsearch, alias: str, core: list[dict[str, Any]]) -> list[Rec]:
+def _with_context(es: Elasticsearch, alias: str, core: list[dict[str, Any]], model: Model) -> list[Rec]:
     """The records plus those sharing their email or phone, so shared (household) contacts are seen."""
     should: list[dict[str, Any]] = []
     for hit in core:
@@ -75,6 +77,7 @@ def _with_context(es: Elasticsearch, alias: str, core: list[dict[str, Any]]) -> 
     extra = _fetch(es, alias, {"bool": {"should": should}}) if should else []
     recs = _recs(core + extra)
     _add_activity(es, alias, recs)
+    attach_model_spellings(recs, model)
     mark_shared_contacts(recs)
     return recs
 
@@ -121,7 +124,7 @@ def explain(es: Elasticsearch, prefix: str, home: Path, record_a: str, record_b:
     for wanted in (record_a, record_b):
         if wanted not in found:
             raise Es360Error(f"No record {wanted} in {alias}; record ids look like crm:C-1 (source:source_id).")
-    recs = _with_context(es, alias, core)
+    recs = _with_context(es, alias, core, model)
     a = next(r for r in recs if r.record_id == record_a)
     b = next(r for r in recs if r.record_id == record_b)
     score = score_pair(model, a, b)
@@ -154,6 +157,7 @@ def _explain_same(es: Elasticsearch, alias: str, model: Model, out: Explanation,
         return
     members = _recs(_fetch(es, alias, {"term": {"customer_id": a.customer_id}}, 200))
     _add_activity(es, alias, members)
+    attach_model_spellings(members, model)
     mark_shared_contacts(members)
     ia = next(r.idx for r in members if r.record_id == a.record_id)
     ib = next(r.idx for r in members if r.record_id == b.record_id)
@@ -188,6 +192,7 @@ def _explain_apart(es: Elasticsearch, alias: str, model: Model, out: Explanation
         return
     group = _recs(_fetch(es, alias, {"terms": {"customer_id": [a.customer_id, b.customer_id]}}, 400))
     _add_activity(es, alias, group)
+    attach_model_spellings(group, model)
     mark_shared_contacts(group)
     xs = [r.idx for r in group if r.customer_id == a.customer_id]
     ys = [r.idx for r in group if r.customer_id == b.customer_id]
@@ -196,13 +201,23 @@ def _explain_apart(es: Elasticsearch, alias: str, model: Model, out: Explanation
                           clip=settings.get("clip", 15.0), contradiction=settings.get("contradiction", 8.0),
                           min_linkage=settings.get("min_linkage"))
     clusterer.members = {xs[0]: xs, ys[0]: ys}
-    mean, support, against = clusterer.linkage(xs[0], ys[0])
-    out.linkage = {"mean_weight": round(mean, 3), "supporting_pairs": support, "contradicting_pairs": against,
-                   "cross_pairs": len(xs) * len(ys)}
+    mean, best, support, against = clusterer.linkage(xs[0], ys[0])
+    out.linkage = {"mean_weight": round(mean, 3), "best_match_mean_weight": round(best, 3),
+                   "supporting_pairs": support, "contradicting_pairs": against, "cross_pairs": len(xs) * len(ys)}
     if against and against >= support:
         out.reason = (f"the pair links (weight {weight:.1f}), but the two customers disagree: {against} of "
                       f"{len(xs) * len(ys)} cross pairs contradict (weight <= -{clusterer.contradiction:.0f}) "
                       f"against {support} supporting, so the clusters stay apart (anti-chaining)")
+    elif mean >= clusterer.min_linkage or (best >= clusterer.min_linkage and shares_identifier(a, b)):
+        how = (f"mean cross-pair weight {mean:.1f}" if mean >= clusterer.min_linkage else
+               f"they share a contact identifier and the best-match mean weight is {best:.1f}")
+        out.reason = (f"the pair links (weight {weight:.1f}) and the customers' records now agree ({how}, bar "
+                      f"{clusterer.min_linkage:.1f}); they were apart when last resolved, so the next "
+                      f"`es360 resolve` joins them")
     else:
+        anchor = (f"the best-match mean weight {best:.1f} of a link on a shared contact identifier is below it too"
+                  if shares_identifier(a, b) else "the pair shares no contact identifier, so best-match linkage "
+                  "does not apply")
         out.reason = (f"the pair links (weight {weight:.1f}), but the customers' records do not agree enough: mean "
-                      f"cross-pair weight {mean:.1f} is below the cluster-level bar {clusterer.min_linkage:.1f}")
+                      f"cross-pair weight {mean:.1f} is below the cluster-level bar {clusterer.min_linkage:.1f}, and "
+                      + anchor)

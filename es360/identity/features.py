@@ -47,6 +47,7 @@ class Rec:
     email_shared: bool = False  # the mailbox is used by people with clearly different first names
     phone_shared: bool = False
     name_from_email: str = ""  # name parts read from the email ('first', 'last', 'first,last'), not stated
+    first_alt: str = ""  # the known spelling a rare first name is a slip of (es360.identity.spelling)
     created: float = NEVER
     updated: float = NEVER
     doc: dict[str, Any] = field(default_factory=dict, repr=False)

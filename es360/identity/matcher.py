@@ -15,9 +15,10 @@ import numpy as np
 from es360.identity.attach import attach_same_address, attach_unique_names
 from es360.identity.blocking import BlockingStats, candidate_pairs
 from es360.identity.cluster import Clusterer, ClusterResult, cluster
-from es360.identity.compare import FIELDS, compare, mark_shared_contacts
+from es360.identity.compare import FIELDS, compare, mark_shared_contacts, shares_identifier
 from es360.identity.features import Rec
 from es360.identity.model import Model, NameFrequencies, Score, train
+from es360.identity.spelling import Speller, attach_spellings, known_spellings
 
 ProgressFn = Callable[[str, int, int | None], None]  # (phase, done, total)
 
@@ -104,6 +105,10 @@ def match(records: list[Rec], config: MatchConfig | None = None, *, must_merge: 
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
+    first_names = (NameFrequencies.from_values(r.first for r in records if len(r.first) > 1) if model is None
+                   else model.tf.get("first_name"))
+    if first_names is not None:
+        attach_spellings(records, Speller(known_spellings(first_names.counts)))
     mark_shared_contacts(records)
     stats = BlockingStats()
     pairs = candidate_pairs(records, config.max_block, config.window, stats)
@@ -127,7 +132,7 @@ def match(records: list[Rec], config: MatchConfig | None = None, *, must_merge: 
         model = train(levels)
         model.threshold = config.threshold
         if config.term_frequency:
-            model.tf = {"first_name": NameFrequencies.from_values(r.first for r in records if len(r.first) > 1),
+            model.tf = {"first_name": first_names,
                         "last_name": NameFrequencies.from_values(r.last for r in records)}
     if not model.clustering:
         model.clustering = {"clip": config.clip, "contradiction": config.contradiction,
@@ -150,6 +155,7 @@ def match(records: list[Rec], config: MatchConfig | None = None, *, must_merge: 
                      do_not_merge=_index_pairs(records, do_not_merge),
                      clip=model.clustering["clip"], contradiction=model.clustering["contradiction"],
                      min_linkage=model.clustering["min_linkage"],
+                     anchored=lambda i, j: shares_identifier(records[i], records[j]),
                      second_pass=(lambda c: _second_pass(c, records, config)))
     timings["clustering"] = time.perf_counter() - clock
     if progress:

@@ -33,7 +33,7 @@ jonathan/jonathon: jon, jonny, jonty
 juan: juanito, juancho
 giovanni: gianni, vanni, nino
 charles/carlos/carl/karl/carlo/charlie: chuck, charlie, chas, chaz, chip, carlito, kalle
-anthony/antonio/anton/antoine/antoni: tony, toni, antonino, toto, ant, nino
+anthony/antonio/anton/antoine/antoni: tony, toni, tono, antonino, toto, ant, nino
 thomas/tomas/tomasz/tommaso: tom, tommy, thom, tomek, tomi
 christopher/christoph/christophe/cristobal/krzysztof: chris, kit, topher, kris, krzysiek, toph
 christian/cristian/kristian: chris, kris, christie

@@ -212,7 +212,7 @@ def _evaluation(result: Evaluation) -> dict[str, Any]:
 def _summarize(report: ResolveReport, resolution: Resolution) -> None:
     decisions = resolution.result.decisions
     report.candidate_pairs = resolution.blocking.pairs
-    report.links = sum(1 for d in decisions if d.action == "link")
+    report.links = sum(1 for d in decisions if d.action in ("link", "anchored_link"))
     report.rejected_links = sum(1 for d in decisions if d.action.startswith("rejected") or d.action == "do_not_merge")
     report.unique_name_joins = sum(1 for d in decisions if d.action == "unique_name")
     report.same_address_joins = sum(1 for d in decisions if d.action == "same_address")

@@ -109,3 +109,25 @@ def test_the_same_name_at_the_same_address_is_one_person_unless_birth_dates_diff
     assert label["crm:ADR-1"] == label["shop:ADR-2"]
     assert label["crm:ADR-3"] != label["shop:ADR-4"]
     assert label["crm:ADR-1"] != label["crm:ADR-3"]
+
+
+def test_a_link_on_a_shared_identifier_passes_on_best_match_linkage() -> None:
+    # 0 and 1 are one person with two mailboxes (strongly linked); 2 shares 1's mailbox (anchored)
+    # but disagrees mildly with 0 (another mailbox): the mean is low, the best match is strong
+    table = {(0, 1): 20.0, (1, 2): 9.0, (0, 2): -3.0}
+    plain = cluster(3, edges(table), weights(table), THRESHOLD, min_linkage=THRESHOLD)
+    assert plain.labels[2] != plain.labels[0]
+    anchored = cluster(3, edges(table), weights(table), THRESHOLD, min_linkage=THRESHOLD,
+                       anchored=lambda i, j: {i, j} == {1, 2})
+    assert len(set(anchored.labels)) == 1
+    assert [d.action for d in anchored.decisions][-1] == "anchored_link"
+    assert all(d.joined for d in anchored.decisions)
+
+
+def test_an_anchored_link_never_overrides_a_contradiction_or_a_name_only_link() -> None:
+    table = {(0, 1): 20.0, (1, 2): 9.0, (0, 2): -12.0}  # 2 contradicts 0 strongly (e.g. another birth date)
+    result = cluster(3, edges(table), weights(table), THRESHOLD, anchored=lambda i, j: True)
+    assert result.labels[2] != result.labels[0]
+    table = {(0, 1): 20.0, (1, 2): 9.0, (0, 2): -3.0}  # the same weights, but 1~2 shares no identifier
+    result = cluster(3, edges(table), weights(table), THRESHOLD, anchored=lambda i, j: False)
+    assert result.labels[2] != result.labels[0]
