@@ -15,6 +15,8 @@ from elasticsearch import ApiError, Elasticsearch
 
 from es360.assets import index_alias
 from es360.errors import Es360Error
+from es360.identity.features import from_source
+from es360.identity.golden import consent_history
 from es360.search.customers import CustomerHit, search_customers
 
 DECISIVE_RATIO = 1.5  # the best match wins outright when it scores this much more than the next
@@ -179,10 +181,17 @@ def identifiers_of(profile: dict[str, Any], records: list[dict[str, Any]],
 
 
 def consent_of(profile: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
-    """The golden consent, and what each source system says."""
-    by_source = [{"source": r.get("source"), **((r.get("consent") or {}).get("email") or {})}
+    """The golden consent (`email`: status, source, updated_at), its history (every source record's
+    consent events, oldest first, as identity resolution stored them; for a profile resolved before
+    histories were kept, rebuilt from the records by the same rule), and what each source system says."""
+    by_source = [{"source": r.get("source"), "record_id": r.get("record_id"),
+                  **((r.get("consent") or {}).get("email") or {})}
                  for r in records if (r.get("consent") or {}).get("email")]
-    return {"email": (profile.get("consent") or {}).get("email") or {}, "by_source": by_source}
+    golden = dict((profile.get("consent") or {}).get("email") or {})
+    history = golden.pop("events", None)
+    if history is None:
+        history = [e.as_doc() for e in consent_history([from_source(i, r) for i, r in enumerate(records)])]
+    return {"email": golden, "history": history, "by_source": by_source}
 
 
 def timeline_entry(doc: dict[str, Any]) -> dict[str, Any]:

@@ -84,7 +84,8 @@ def test_cli_show_renders_and_json_is_one_document(cli: tuple[typer.Typer, dict[
     app, env = cli
     result = CliRunner().invoke(app, ["show", "sammy", "smith", "4471"], env=env)
     assert result.exit_code == 0, result.output
-    for part in ("Samuel Smith", "C-0001", "at_risk", "ORD-20001", "T-9001", "merge history", "opt_in"):
+    for part in ("Samuel Smith", "C-0001", "at_risk", "ORD-20001", "T-9001", "merge history", "opt_in",
+                 "email consent history"):
         assert part in result.stdout, part
     result = CliRunner().invoke(app, ["show", "C-0001", "--json"], env=env)
     doc = json.loads(result.stdout)

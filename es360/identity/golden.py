@@ -7,7 +7,9 @@ Rules (docs/identity.md has the steward's version):
 - birth_date: the value most records agree on (ties: source priority, then recency).
 - address: the most complete address (street, city, postcode, country), then source priority, then recency.
 - consent.email: conservative. Any opt-out wins (the latest opt-out, with its source and time);
-  otherwise the latest opt-in; otherwise the latest 'unknown'.
+  otherwise the latest opt-in; otherwise the latest 'unknown'. The winner is chosen from each record's
+  current status; `consent.email.events` keeps every record's consent events (its opt-in time, when the
+  source gives one apart from the status, and its current status), oldest first, duplicates dropped.
 - emails, phones, names, source_ids, record_ids, sources: every distinct value, sorted.
 - created_at: the earliest record's; updated_at: the latest change of any record.
 """
@@ -16,10 +18,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from es360.identity.features import NEVER, Rec
+from es360.identity.features import NEVER, Rec, epoch
 
 SOURCE_PRIORITY = {"crm": 0, "shop": 1, "support": 2, "marketing": 3}
 
@@ -76,26 +79,86 @@ def _birth_date(records: list[Rec]) -> str | None:
     return min(dated, key=lambda r: (-votes[r.dob], _priority(r), -r.activity_time, r.record_id)).dob
 
 
-def _consent(records: list[Rec]) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class ConsentEvent:
+    """One email consent event of one source record: what it said (`status`), when (`at`, None when
+    unknown), and whether it is the record's current status or an earlier opt-in its source dates."""
+
+    status: str
+    source: str
+    record_id: str
+    at: str | None
+    current: bool
+    moment: float | None = field(init=False, compare=False)  # seconds since the epoch; None: unknown time
+
+    def __post_init__(self) -> None:
+        moment = epoch(self.at)
+        object.__setattr__(self, "moment", None if moment in (NEVER, -NEVER) else moment)
+
+    def as_doc(self) -> dict[str, Any]:
+        """The event as stored in `consent.email.events` (no `at` when the time is unknown)."""
+        doc: dict[str, Any] = {"status": self.status, "source": self.source, "record_id": self.record_id}
+        if self.at:
+            doc["at"] = self.at
+        doc["current"] = self.current
+        return doc
+
+
+def consent_events(r: Rec) -> list[ConsentEvent]:
+    """A record's email consent events, its current status last: the opt-in its source dates apart from
+    the status (`consent.email.opt_in_at`, e.g. a subscription date), then the status with its time
+    (`consent.email.updated_at`, else the record's updated_at or created_at). No status, no events."""
+    consent = ((r.doc.get("consent") or {}).get("email")) or {}
+    status = consent.get("status")
+    if not status:
+        return []
+    source = str(consent.get("source") or r.source)
+    when = consent.get("updated_at") or r.doc.get("updated_at") or r.doc.get("created_at")
     events = []
-    for r in records:
-        consent = ((r.doc.get("consent") or {}).get("email")) or {}
-        status = consent.get("status")
-        if status:
-            when = consent.get("updated_at") or r.doc.get("updated_at") or r.doc.get("created_at")
-            events.append((str(status), str(consent.get("source") or r.source), when, r))
-    if not events:
+    if consent.get("opt_in_at"):
+        events.append(ConsentEvent("opt_in", source, r.record_id, str(consent["opt_in_at"]), False))
+    events.append(ConsentEvent(str(status), source, r.record_id, str(when) if when else None, True))
+    return events
+
+
+def _history_order(e: ConsentEvent) -> tuple[bool, float, bool, str, str]:
+    moment = e.moment
+    return (moment is None, moment or 0.0, e.current, e.record_id, e.status)
+
+
+def consent_history(records: list[Rec]) -> list[ConsentEvent]:
+    """Every consent event of `records`, oldest first (undated last). A record that states the same
+    status at the same moment twice (subscribed, and still subscribed since then) counts once, as its
+    current status."""
+    return _history([e for r in records for e in consent_events(r)])
+
+
+def _history(events: list[ConsentEvent]) -> list[ConsentEvent]:
+    kept: dict[tuple[str, str, float | str | None], ConsentEvent] = {}
+    for event in events:
+        key = (event.record_id, event.status, event.moment if event.moment is not None else event.at)
+        if key not in kept or event.current:
+            kept[key] = event
+    return sorted(kept.values(), key=_history_order)
+
+
+def _consent(records: list[Rec]) -> dict[str, Any] | None:
+    per_record = [events for events in map(consent_events, records) if events]
+    if not per_record:
         return None
+    current = [events[-1] for events in per_record]
     for wanted in ("opt_out", "opt_in", "unknown"):
-        chosen = [e for e in events if e[0] == wanted]
+        chosen = [e for e in current if e.status == wanted]
         if chosen:
-            status, source, when, _ = max(chosen, key=lambda e: (str(e[2] or ""), e[3].record_id))
-            out: dict[str, Any] = {"status": status, "source": source}
-            if when:
-                out["updated_at"] = when
-            return out
-    status, source, when, _ = max(events, key=lambda e: (str(e[2] or ""), e[3].record_id))
-    return {"status": status, "source": source, **({"updated_at": when} if when else {})}
+            break
+    else:
+        chosen = current
+    winner = max(chosen, key=lambda e: (e.moment is not None, e.moment or 0.0, e.record_id))
+    out: dict[str, Any] = {"status": winner.status, "source": winner.source}
+    if winner.at:
+        out["updated_at"] = winner.at
+    out["events"] = [e.as_doc() for e in _history([e for events in per_record for e in events])]
+    return out
 
 
 def _distinct(values: Iterable[str | None]) -> list[str]:

@@ -224,6 +224,15 @@ def _render_view(view: Any) -> None:
                           str(t.get("priority", "")), escape(str(t.get("subject", ""))))
     console.print(orders_t if view.orders else "[dim]no orders[/]")
     console.print(tickets_t if seen else "[dim]no tickets[/]")
+    history = view.consent.get("history") or []
+    if history:
+        consent_t = Table("when", "status", "source", "record", "", title="email consent history",
+                          title_justify="left")
+        for event in history:
+            consent_t.add_row(str(event.get("at") or "unknown"), str(event.get("status", "")),
+                              escape(str(event.get("source", ""))), escape(str(event.get("record_id", ""))),
+                              "now" if event.get("current") else "")
+        console.print(consent_t)
     if view.merges:
         merges = Table("when", "action", "with", "weight", "records", title="merge history", title_justify="left")
         for m in view.merges:
