@@ -34,6 +34,17 @@ _M_PRIOR: dict[str, tuple[float, ...]] = {
     "birth_date": (0.85, 0.10, 0.05),
     "address": (0.55, 0.20, 0.01, 0.09, 0.15),
 }
+# u-probabilities among non-matching *candidates* (blocking makes them share a name or a contact
+# far more often than random pairs do); used with _M_PRIOR when there are too few pairs for EM.
+_U_PRIOR: dict[str, tuple[float, ...]] = {
+    "first_name": (0.25, 0.05, 0.02, 0.03, 0.05, 0.60),
+    "last_name": (0.80, 0.08, 0.04, 0.08),
+    "email": (0.005, 0.01, 0.005, 0.01, 0.97),
+    "phone": (0.005, 0.01, 0.01, 0.975),
+    "birth_date": (0.02, 0.01, 0.97),
+    "address": (0.01, 0.02, 0.02, 0.25, 0.70),
+}
+MIN_PAIRS_FOR_EM = 500  # fewer candidate pairs than this: the built-in priors, not a fit
 
 
 @dataclass
@@ -187,31 +198,75 @@ def train(pair_levels: np.ndarray, *, max_iter: int = 300, tol: float = 1e-6, la
     makes every candidate look like a match on last name and address, and EM then settles on
     "same first name or not", which merges namesakes; the neutral start converges to the
     same-person split. Identical rows are compressed to patterns first, so an iteration costs
-    O(patterns), not O(pairs).
+    O(patterns), not O(pairs). With fewer than MIN_PAIRS_FOR_EM pairs (a few hundred records) the
+    model is the built-in priors instead: EM on a handful of pairs learns nothing reliable.
+
+    EM finds a local optimum, and on small data (a few thousand candidate pairs) it can settle on
+    another split than same person / different people, such as "shares a family contact or not",
+    where agreeing on a mailbox counts against a match. So EM runs from several priors (lambda
+    `lam`, then 0.7, 0.1 and 0.9) and the fit kept is the most likely one in which, for every
+    contact field (email, phone, birth date, address), exact agreement weighs more than
+    disagreement: the orientation that defines a match. (Names are left out: blocking on names
+    makes most non-matching candidates share a last name, so a different last name may rightly
+    weigh more than an exact one among candidates.)
     """
-    n_fields = len(FIELDS)
-    m = [np.array(_M_PRIOR[s.name], dtype=float) for s in FIELDS]
-    if len(pair_levels) == 0:
-        return Model([x.tolist() for x in m], [np.full(len(s.levels), 1 / len(s.levels)).tolist() for s in FIELDS],
-                     lam, pairs=0)
+    if len(pair_levels) < MIN_PAIRS_FOR_EM:  # too little to learn from: the built-in weights
+        return Model([list(_M_PRIOR[s.name]) for s in FIELDS], [list(_U_PRIOR[s.name]) for s in FIELDS], lam,
+                     pairs=len(pair_levels))
     patterns, counts = np.unique(pair_levels.astype(np.int64), axis=0, return_counts=True)
     counts = counts.astype(float)
+    best: _Fit | None = None
+    for start in dict.fromkeys((lam, 0.7, 0.1, 0.9)):
+        fit = _em(patterns, counts, start, max_iter, tol)
+        if fit.oriented and (best is None or fit.log_likelihood > best.log_likelihood + 1e-9):
+            best = fit
+        if best is not None and start == lam:
+            break  # the usual case: the first start is already a proper fit
+    if best is None:
+        best = _em(patterns, counts, lam, max_iter, tol)
+    return Model([x.tolist() for x in best.m], [x.tolist() for x in best.u], best.lam, iterations=best.iterations,
+                 converged=best.converged, pairs=int(counts.sum()))
+
+
+_CONTACT_FIELDS = tuple(i for i, spec in enumerate(FIELDS) if spec.name in ("email", "phone", "birth_date", "address"))
+
+
+@dataclass
+class _Fit:
+    m: list[np.ndarray]
+    u: list[np.ndarray]
+    lam: float
+    iterations: int
+    converged: bool
+    log_likelihood: float
+
+    @property
+    def oriented(self) -> bool:
+        """Every contact field's exact agreement says more for a match than its disagreement does."""
+        return all(self.m[f][0] / self.u[f][0] > self.m[f][-1] / self.u[f][-1] for f in _CONTACT_FIELDS)
+
+
+def _em(patterns: np.ndarray, counts: np.ndarray, lam: float, max_iter: int, tol: float) -> _Fit:
+    n_fields = len(FIELDS)
+    m = [np.array(_M_PRIOR[s.name], dtype=float) for s in FIELDS]
     u = [_distribution(patterns[:, f], len(s.levels), counts, np.full(len(s.levels), 0.5)) for f, s in enumerate(FIELDS)]
+    present = [patterns[:, f] > 0 for f in range(n_fields)]
+    index = [np.where(present[f], patterns[:, f] - 1, 0) for f in range(n_fields)]
     converged = False
     iteration = 0
+    log_likelihood = -math.inf
     for iteration in range(1, max_iter + 1):  # noqa: B007 (the count is reported)
         log_m = np.zeros(len(patterns))
         log_u = np.zeros(len(patterns))
         for f in range(n_fields):
-            col = patterns[:, f]
-            present = col > 0
-            idx = np.where(present, col - 1, 0)
-            log_m += np.where(present, np.log(m[f][idx]), 0.0)
-            log_u += np.where(present, np.log(u[f][idx]), 0.0)
+            log_m += np.where(present[f], np.log(m[f][index[f]]), 0.0)
+            log_u += np.where(present[f], np.log(u[f][index[f]]), 0.0)
         a = math.log(lam) + log_m
         b = math.log(1 - lam) + log_u
         top = np.maximum(a, b)
-        g = np.exp(a - top) / (np.exp(a - top) + np.exp(b - top))
+        total = np.exp(a - top) + np.exp(b - top)
+        log_likelihood = float((counts * (top + np.log(total))).sum())
+        g = np.exp(a - top) / total
         new_lam = float((counts * g).sum() / counts.sum())
         new_m, new_u = [], []
         for f, spec in enumerate(FIELDS):
@@ -224,6 +279,4 @@ def train(pair_levels: np.ndarray, *, max_iter: int = 300, tol: float = 1e-6, la
         if change < tol:
             converged = True
             break
-    return Model([x.tolist() for x in m], [x.tolist() for x in u], lam, iterations=iteration, converged=converged,
-                 pairs=int(counts.sum()))
-
+    return _Fit(m, u, lam, iteration, converged, log_likelihood)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from es360.identity.compare import FIELDS
-from es360.identity.matcher import Resolution, score_pair
-from es360.identity.model import Model, NameFrequencies, train
+from es360.identity.compare import FIELD_INDEX, FIELDS
+from es360.identity.matcher import Resolution, match, score_pair
+from es360.identity.model import MIN_PAIRS_FOR_EM, Model, NameFrequencies, _em, train
 from tests.identity.conftest import make_rec
 
 
@@ -64,3 +66,30 @@ def test_the_same_name_with_nothing_else_in_common_is_not_a_match(fitted: Resolu
     a = make_rec(0, "crm:C-1", "John", "Lee", email="john.lee@gmail.com", phone="+12125550101", birth_date="1970-05-05")
     b = make_rec(1, "crm:C-2", "John", "Lee", email="jlee77@yahoo.com", phone="+13105550199", birth_date="1988-11-21")
     assert score_pair(model, a, b).weight < 0
+
+
+def test_em_on_a_small_world_keeps_the_fit_where_agreeing_on_a_contact_means_a_match() -> None:
+    rows = []
+    for line in (Path(__file__).parent / "data" / "small_world_levels.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            pattern, count = line.split()
+            rows += [[int(c) for c in pattern]] * int(count)
+    levels = np.array(rows, dtype=np.int8)
+    first_start = _em(*np.unique(levels.astype(np.int64), axis=0, return_counts=True)[:2], 0.3, 300, 1e-6)
+    assert not first_start.oriented  # what a single EM start settles on here
+    model = train(levels)
+    weights = model.level_weights()
+    for name in ("email", "phone", "birth_date", "address"):
+        field = FIELD_INDEX[name]
+        assert weights[field][1] > 0 > weights[field][-1], name  # exact speaks for, different against
+
+
+def test_a_handful_of_records_uses_the_built_in_weights_and_links_the_obvious() -> None:
+    recs = [make_rec(0, "crm:C-1", "Ada", "Lovelace", email="ada@x.org"),
+            make_rec(1, "marketing:M-1", "Ada", "Lovelace", email="ada@x.org"),
+            make_rec(2, "crm:C-2", "Alan", "Turing", email="alan@y.org"),
+            make_rec(3, "shop:S-3", "Alan", "Smith", email="alan.smith@z.org")]
+    result = match(recs)
+    assert result.model.iterations == 0 and result.model.pairs < MIN_PAIRS_FOR_EM  # priors, no EM
+    assert result.labels[0] == result.labels[1]
+    assert len({result.labels[2], result.labels[3], result.labels[0]}) == 3
