@@ -36,13 +36,15 @@ _M_PRIOR: dict[str, tuple[float, ...]] = {
 }
 # u-probabilities among non-matching *candidates* (blocking makes them share a name or a contact
 # far more often than random pairs do); used with _M_PRIOR when there are too few pairs for EM.
+# Deliberately decisive about disagreement: a pair needs a shared contact, not just a shared name
+# and birth year, to link on these.
 _U_PRIOR: dict[str, tuple[float, ...]] = {
-    "first_name": (0.25, 0.05, 0.02, 0.03, 0.05, 0.60),
-    "last_name": (0.80, 0.08, 0.04, 0.08),
-    "email": (0.005, 0.01, 0.005, 0.01, 0.97),
-    "phone": (0.005, 0.01, 0.01, 0.975),
-    "birth_date": (0.02, 0.01, 0.97),
-    "address": (0.01, 0.02, 0.02, 0.25, 0.70),
+    "first_name": (0.10, 0.03, 0.02, 0.02, 0.03, 0.80),
+    "last_name": (0.50, 0.05, 0.05, 0.40),
+    "email": (0.002, 0.01, 0.003, 0.01, 0.975),
+    "phone": (0.002, 0.01, 0.02, 0.968),
+    "birth_date": (0.05, 0.03, 0.92),
+    "address": (0.02, 0.05, 0.02, 0.30, 0.61),
 }
 MIN_PAIRS_FOR_EM = 500  # fewer candidate pairs than this: the built-in priors, not a fit
 
