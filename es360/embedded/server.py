@@ -143,8 +143,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             if params.get("filter_path"):
                 body = filter_path(body, params["filter_path"])
-            option = orjson.OPT_INDENT_2 if params.get("pretty") in ("", "true") else 0
-            payload = orjson.dumps(body, option=option | orjson.OPT_NON_STR_KEYS)
+            payload = json_payload(body, pretty=params.get("pretty") in ("", "true"))
             if content_type is None:
                 content_type = ("application/vnd.elasticsearch+json;compatible-with=8" if compat
                                 else "application/json")
@@ -165,6 +164,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data if head else data + payload)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
+
+
+def json_payload(body: Any, pretty: bool = False) -> bytes:
+    """A response body as JSON; keys that are not strings (numbers, ...) are written as strings."""
+    option = orjson.OPT_INDENT_2 if pretty else 0
+    try:  # string keys only (nearly always): twice as fast as with OPT_NON_STR_KEYS
+        return orjson.dumps(body, option=option)
+    except orjson.JSONEncodeError:
+        return orjson.dumps(body, option=option | orjson.OPT_NON_STR_KEYS)
 
 
 def dispatch(engine: Engine, request: Request) -> Response:

@@ -30,56 +30,67 @@ def parse_bulk(body: bytes) -> list[tuple[str, dict[str, Any], Any]]:
     only its item.
     """
     lines = body.split(b"\n")
+    count = len(lines)
     items: list[tuple[str, dict[str, Any], Any]] = []
-    i = 0
-    line_no = 0
-    while i < len(lines):
+    add = items.append
+    loads = orjson.loads
+    i = 0  # lines consumed so far, which is also the (1-based) number of the line just read
+    while i < count:
         raw = lines[i].strip()
         i += 1
-        line_no += 1
         if not raw:
             continue
         try:
-            action_obj = orjson.loads(raw)
+            action_obj = loads(raw)
         except orjson.JSONDecodeError:
-            raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected START_OBJECT or "
+            raise illegal_argument(f"Malformed action/metadata line [{i}], expected START_OBJECT or "
                                    f"END_OBJECT but found [VALUE_STRING]") from None
-        if action_obj == {}:
-            raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected FIELD_NAME but found "
-                                   f"[END_OBJECT]")
-        if not isinstance(action_obj, dict) or len(action_obj) != 1:
-            raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected a simple value for "
-                                   f"field [{next(iter(action_obj), '')}] but found [START_OBJECT]"
-                                   if isinstance(action_obj, dict) and action_obj else
-                                   f"Malformed action/metadata line [{line_no}], expected START_OBJECT or "
-                                   f"END_OBJECT but found [{type(action_obj).__name__}]")
-        action, meta = next(iter(action_obj.items()))
-        if action not in ACTIONS:
-            raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected field [create], "
-                                   f"[delete], [index] or [update] but found [{action}]")
-        if not isinstance(meta, dict):
-            raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected START_OBJECT but "
-                                   f"found [{type(meta).__name__}]")
-        if not META_KEYS.issuperset(meta):
-            key = next(k for k in meta if k not in META_KEYS)
-            raise illegal_argument(f"Action/metadata line [{line_no}] contains an unknown parameter [{key}]")
+        if type(action_obj) is dict and len(action_obj) == 1:
+            action, meta = next(iter(action_obj.items()))
+            if action not in _ACTION_SET or type(meta) is not dict or not META_KEYS.issuperset(meta):
+                _action_error(action_obj, i)
+        else:
+            _action_error(action_obj, i)
         if action == "delete":
-            items.append((action, meta, None))
+            add((action, meta, None))
             continue
-        while i < len(lines) and not lines[i].strip():
+        while i < count and (not lines[i] or lines[i].isspace()):
             i += 1
-            line_no += 1
-        if i >= len(lines):
+        if i >= count:
             break  # a trailing action line without its source is ignored, as ES does
         source_raw = lines[i]
         i += 1
-        line_no += 1
         try:
-            source = orjson.loads(source_raw)
+            source = loads(source_raw)
         except orjson.JSONDecodeError:
             source = _parse_error(source_raw)
-        items.append((action, meta, source))
+        add((action, meta, source))
     return items
+
+
+_ACTION_SET = frozenset(ACTIONS)
+
+
+def _action_error(action_obj: Any, line_no: int) -> None:
+    """Raise ES's error for a malformed action line (checked in ES's order)."""
+    if action_obj == {}:
+        raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected FIELD_NAME but found "
+                               f"[END_OBJECT]")
+    if not isinstance(action_obj, dict) or len(action_obj) != 1:
+        raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected a simple value for "
+                               f"field [{next(iter(action_obj), '')}] but found [START_OBJECT]"
+                               if isinstance(action_obj, dict) and action_obj else
+                               f"Malformed action/metadata line [{line_no}], expected START_OBJECT or "
+                               f"END_OBJECT but found [{type(action_obj).__name__}]")
+    action, meta = next(iter(action_obj.items()))
+    if action not in ACTIONS:
+        raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected field [create], "
+                               f"[delete], [index] or [update] but found [{action}]")
+    if not isinstance(meta, dict):
+        raise illegal_argument(f"Malformed action/metadata line [{line_no}], expected START_OBJECT but "
+                               f"found [{type(meta).__name__}]")
+    key = next(k for k in meta if k not in META_KEYS)
+    raise illegal_argument(f"Action/metadata line [{line_no}] contains an unknown parameter [{key}]")
 
 
 def _parse_error(source_raw: bytes) -> _ParseFailure:
@@ -204,7 +215,7 @@ def bulk(engine: Engine, req: Request) -> dict[str, Any]:
 
 def _bulk(engine: Engine, req: Request) -> dict[str, Any]:
     start = time.perf_counter()
-    if not req.has_body:
+    if not req.body or req.body.isspace():  # Request.has_body, without copying a large body to strip it
         raise EsError(400, "parse_exception", "request body is required")
     items = parse_bulk(req.body)
     if not items:

@@ -30,11 +30,11 @@ def ingest_timestamp() -> str:
     if cached[0] != second:
         cached[1] = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
         cached[0] = second
-    text = cached[1]
     if micros:
-        frac = f"{micros:06d}"
-        text += "." + (frac[:3] if frac.endswith("000") else frac)
-    return text + "Z"
+        if micros % 1000:
+            return f"{cached[1]}.{micros:06d}Z"
+        return f"{cached[1]}.{micros // 1000:03d}Z"
+    return cached[1] + "Z"
 
 
 def deep_copy(value: Any) -> Any:
@@ -135,7 +135,10 @@ class IngestDocument:
 
     def get(self, path: str, ignore_missing: bool = False) -> Any:
         """The value at `path`; a missing field raises, unless ignore_missing (then None)."""
-        root, parts = self._root(path)
+        parsed = _PATHS.get(path) if type(path) is str else None  # _root, inline on the hot paths
+        if parsed is None:
+            parsed = _parse_path(path)
+        root, parts = (self.ingest if parsed[0] else self.data), parsed[1]
         if len(parts) == 1 and type(root) is dict:
             part = parts[0]
             if part in root:
@@ -143,9 +146,19 @@ class IngestDocument:
             if ignore_missing:
                 return None
             raise iae(f"field [{part}] not present as part of path [{path}]")
+        if len(parts) == 2 and type(root) is dict:  # fast path: `a.b` where `a` is a map holding `b`
+            parent = root.get(parts[0])
+            if type(parent) is dict:
+                value = parent.get(parts[1], _ABSENT)
+                if value is not _ABSENT:
+                    return value
         context = root
         for part in parts:  # fast path: a chain of maps that all hold the next key
-            if type(context) is not dict or part not in context:
+            if type(context) is not dict:
+                break
+            if part not in context:
+                if ignore_missing:  # a map without the key: resolving fails and has(path) is false
+                    return None
                 break
             context = context[part]
         else:
@@ -160,22 +173,51 @@ class IngestDocument:
             raise
         return context
 
+    def present_value(self, path: str) -> Any:
+        """What `get(path) if has(path) else None` gives (ES's `hasField && getFieldValue`), without
+        raising and building errors when a map on the way lacks a key (the common case)."""
+        parsed = _PATHS.get(path) if type(path) is str else None  # _root, inline on the hot paths
+        if parsed is None:
+            parsed = _parse_path(path)
+        root, parts = (self.ingest if parsed[0] else self.data), parsed[1]
+        context = root
+        for part in parts:
+            if type(context) is not dict:
+                break
+            context = context.get(part, _ABSENT)
+            if context is _ABSENT:
+                return None
+        else:
+            return context
+        return self.get(path) if self.has(path) else None
+
     def slot(self, path: str) -> tuple[dict[str, Any], str] | None:
         """(the map holding the field, its key) when `path` reaches an existing field through maps
         only (the common case, for in-place updates); None otherwise (use get/set/has/remove)."""
-        root, parts = self._root(path)
-        context = root
-        for part in parts[:-1]:
-            if type(context) is not dict:
-                return None
-            context = context.get(part)
+        parsed = _PATHS.get(path) if type(path) is str else None  # _root, inline on the hot paths
+        if parsed is None:
+            parsed = _parse_path(path)
+        root, parts = (self.ingest if parsed[0] else self.data), parsed[1]
+        if len(parts) == 2:  # the loop below, unrolled for `a.b`
+            context = root.get(parts[0]) if type(root) is dict else None
+        else:
+            context = root
+            for part in parts[:-1]:
+                if type(context) is not dict:
+                    return None
+                context = context.get(part)
         leaf = parts[-1]
         if type(context) is dict and leaf in context:
             return context, leaf
         return None
 
     def has(self, path: str, fail_out_of_range: bool = False) -> bool:
-        root, parts = self._root(path)
+        parsed = _PATHS.get(path) if type(path) is str else None  # _root, inline on the hot paths
+        if parsed is None:
+            parsed = _parse_path(path)
+        root, parts = (self.ingest if parsed[0] else self.data), parsed[1]
+        if len(parts) == 1:  # a top-level field (the root is a map)
+            return parts[0] in root
         context = root
         for part in parts[:-1]:
             if context is None:
@@ -233,7 +275,10 @@ class IngestDocument:
         return context
 
     def set(self, path: str, value: Any) -> None:
-        root, parts = self._root(path)
+        parsed = _PATHS.get(path) if type(path) is str else None  # _root, inline on the hot paths
+        if parsed is None:
+            parsed = _parse_path(path)
+        root, parts = (self.ingest if parsed[0] else self.data), parsed[1]
         if len(parts) == 1 and type(root) is dict:
             root[parts[0]] = value
             return
@@ -312,6 +357,7 @@ class IngestDocument:
         return model
 
 
+_ABSENT: Any = object()
 _PATHS: dict[str, tuple[bool, list[str]]] = {}  # path -> (under _ingest, parts); valid paths only
 
 

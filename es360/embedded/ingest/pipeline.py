@@ -205,7 +205,7 @@ class Condition:
         self.script = compile_script(source)
 
     def evaluate(self, doc: IngestDocument) -> bool:
-        result = self.script.execute({"ctx": doc.data, "params": self.params})
+        result = self.script.execute_owned({"ctx": doc.data, "params": self.params})
         if result is True or result is False:
             return result
         exc = JavaException("class_cast_exception",
@@ -214,10 +214,13 @@ class Condition:
         raise runtime_error(self.source, exc, (0, len(self.source)))
 
 
+PLAIN, IGNORES, CONDITIONAL, GENERAL = range(4)  # Node.mode
+
+
 class Node:
     """One processor with its condition, ignore_failure flag and on_failure handlers."""
 
-    __slots__ = ("proc", "condition", "ignore_failure", "on_failure", "plain")
+    __slots__ = ("proc", "condition", "ignore_failure", "on_failure", "mode")
 
     def __init__(self, proc: Processor, condition: Condition | None, ignore_failure: bool,
                  on_failure: list[Node] | None) -> None:
@@ -225,8 +228,15 @@ class Node:
         self.condition = condition
         self.ignore_failure = ignore_failure
         self.on_failure = on_failure
-        # no condition and no failure handling: the runner calls the processor directly
-        self.plain = condition is None and on_failure is None and not ignore_failure
+        # how the runner (without a tracker) executes the node: PLAIN (no condition, no failure
+        # handling: the processor is called directly), IGNORES (only ignore_failure: a failure leaves
+        # the document as the processor left it), CONDITIONAL (only a condition), or GENERAL (run_node)
+        if on_failure is not None or (ignore_failure and condition is not None):
+            self.mode = GENERAL
+        elif ignore_failure:
+            self.mode = IGNORES
+        else:
+            self.mode = CONDITIONAL if condition is not None else PLAIN
 
 
 class Pipeline:
@@ -380,10 +390,26 @@ class Runner:
         fast = self.tracker is None
         for node in nodes:
             try:
-                if fast and node.plain:  # what run_node does for such a node, minus the checks
+                # without a tracker, what run_node does for the node's mode, minus the checks
+                mode = node.mode if fast else GENERAL
+                if mode == PLAIN:
                     proc = node.proc
                     try:
                         result = proc.execute(doc, self)
+                    except IngestFailure:
+                        raise
+                    except EsError as err:
+                        raise self._failure(err, proc, doc) from None
+                elif mode == IGNORES:
+                    try:
+                        result = node.proc.execute(doc, self)
+                    except (IngestFailure, EsError):
+                        result = doc
+                elif mode == CONDITIONAL:
+                    proc = node.proc
+                    try:
+                        ok = node.condition.evaluate(doc)  # type: ignore[union-attr]
+                        result = proc.execute(doc, self) if ok else doc
                     except IngestFailure:
                         raise
                     except EsError as err:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import html
 import ipaddress
@@ -124,8 +125,8 @@ class SetProcessor(Processor):
         self.override, self.ignore_empty = override, ignore_empty
 
     def execute(self, doc: IngestDocument, runner: Runner) -> IngestDocument:
-        path = render(self.field, doc)
-        if not self.override and doc.has(path) and doc.get(path) is not None:
+        path = self.field.source if self.field.is_plain else render(self.field, doc)
+        if not self.override and doc.present_value(path) is not None:
             return doc
         if self.copy_from is not None:
             value = deep_copy(doc.get(self.copy_from, self.ignore_empty))
@@ -213,7 +214,7 @@ class RemoveProcessor(Processor):
                     doc.remove(key)
             return doc
         for template in self.fields:
-            path = render(template, doc)
+            path = template.source if template.is_plain else render(template, doc)
             if self.ignore_missing:
                 if doc.has(path):
                     doc.remove(path)
@@ -867,10 +868,10 @@ def fingerprint(values: list[Any], method: str = "SHA-1", salt: str = "") -> str
         hasher.update(salt.encode("utf-8"))
     if len(values) == 2 and type(values[0]) is str and type(values[1]) is str:  # the commonest case
         hasher.update(b"\x00" + values[0].encode("utf-8") + b"\x00" + values[1].encode("utf-8"))
-        return base64.b64encode(hasher.digest()).decode()
+        return binascii.b2a_base64(hasher.digest(), newline=False).decode()
     if all(type(v) is str for v in values):  # the common case: what the loop below feeds, in one update
         hasher.update(b"".join(b"\x00" + v.encode("utf-8") for v in values))
-        return base64.b64encode(hasher.digest()).decode()
+        return binascii.b2a_base64(hasher.digest(), newline=False).decode()
     stack = list(reversed(values))
     while stack:
         value = stack.pop()
@@ -1456,7 +1457,7 @@ class ScriptProcessor(Processor):
         self.params = params
 
     def execute(self, doc: IngestDocument, runner: Runner) -> IngestDocument:
-        self.script.execute({"ctx": doc.data, "params": self.params})
+        self.script.execute_owned({"ctx": doc.data, "params": self.params})
         return doc
 
 
@@ -1491,13 +1492,13 @@ class EnrichProcessor(Processor):
         self.shape_relation = shape_relation
 
     def execute(self, doc: IngestDocument, runner: Runner) -> IngestDocument:
-        field = render(self.field, doc)
+        field = self.field.source if self.field.is_plain else render(self.field, doc)
         value = doc.get(field, self.ignore_missing)
         if value is None:
             if self.ignore_missing:
                 return doc
             raise iae(f"field [{field}] not present as part of path [{field}]")
-        target = render(self.target, doc)
+        target = self.target.source if self.target.is_plain else render(self.target, doc)
         if not self.override and doc.has(target):
             return doc
         matches = self.extension.lookup(self.policy, value, self.max_matches)

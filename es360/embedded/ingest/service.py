@@ -40,7 +40,8 @@ class IngestService:
         self.ingest_count = 0
         self.last_executed: list[str] | None = None
         # set by a bulk request while it runs: index_setting answers memoized per target and name
-        self.batch_cache: dict[tuple[str, str, int], str | None] | None = None
+        # (and, under the name "", the (default, final) pipeline pair of a target)
+        self.batch_cache: dict[tuple[str, str, int], Any] | None = None
         store = getattr(engine, "store", None)
         if store is not None:
             for pipeline_id, body in store.load_objects("pipeline").items():
@@ -148,6 +149,18 @@ class IngestService:
         value = cache[key] = self._index_setting(target, name)
         return value
 
+    def _target_pipelines(self, target: Any) -> tuple[str | None, str | None]:
+        """(`index.default_pipeline`, `index.final_pipeline`) of a write's target, memoized as index_setting is."""
+        cache = self.batch_cache
+        if cache is None or not isinstance(target, str):
+            return self.index_setting(target, "default_pipeline"), self.index_setting(target, "final_pipeline")
+        key = (target, "", len(self.engine.indices))
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = (self.index_setting(target, "default_pipeline"),
+                                  self.index_setting(target, "final_pipeline"))
+        return found
+
     def _index_setting(self, target: str, name: str) -> str | None:
         engine = self.engine
         index = engine.indices.get(target)
@@ -185,8 +198,10 @@ class IngestService:
             raise action_request_validation(["pipeline cannot be an empty string"])
         options = options if options is not None else {}
         name = target if isinstance(target, str) else target.name
-        first = pipeline if pipeline is not None else self.index_setting(target, "default_pipeline")
-        final = self.index_setting(target, "final_pipeline")
+        if pipeline is None:
+            first, final = self._target_pipelines(target)
+        else:
+            first, final = pipeline, self.index_setting(target, "final_pipeline")
         if first == "_none":
             first = None
         if final == "_none":
@@ -196,11 +211,20 @@ class IngestService:
             return target, doc_id, source
         started = time.perf_counter_ns()
         executed: list[str] = []
-        doc = IngestDocument.create(source if owned else deep_copy(source), name, doc_id,
-                                    routing=options.get("routing"),
-                                    version=options.get("version", -3),
-                                    version_type=options.get("version_type", "internal"),
-                                    if_seq_no=options.get("if_seq_no"), if_primary_term=options.get("if_primary_term"))
+        if options:
+            doc = IngestDocument.create(source if owned else deep_copy(source), name, doc_id,
+                                        routing=options.get("routing"),
+                                        version=options.get("version", -3),
+                                        version_type=options.get("version_type", "internal"),
+                                        if_seq_no=options.get("if_seq_no"),
+                                        if_primary_term=options.get("if_primary_term"))
+        else:  # what create() does with no write options
+            data = source if owned else deep_copy(source)
+            data["_index"] = name
+            data["_id"] = doc_id
+            data["_version"] = -3
+            data["_version_type"] = "internal"
+            doc = IngestDocument(data)
         doc.index_history.append(name)
         try:
             if first is not None:
@@ -242,11 +266,26 @@ class IngestService:
             self.total.count += 1
             self.total.time_ns += elapsed
         self.last_executed = executed
+        data = doc.data
+        if (not options and data.get("_version") == -3 and data.get("_version_type") == "internal"
+                and "_routing" not in data and "_if_seq_no" not in data and "_if_primary_term" not in data
+                and "_dynamic_templates" not in data):
+            # the common case: the metadata is as created bar `_index`/`_id`, so there are no write
+            # options to carry over (what extract() and _retarget() do, in short)
+            new_index, new_id = data.pop("_index", None), data.pop("_id", None)
+            del data["_version"], data["_version_type"]
+            if type(new_index) is not str or not new_index:
+                raise illegal_argument(f"_index must be a non-empty String but was [{new_index}]")
+            if type(target) is not str and new_index != target.name:
+                target = engine.write_index(new_index)
+            elif type(target) is str:
+                target = new_index
+            return target, new_id if type(new_id) is str else _doc_id(new_id, doc_id), data
         meta, new_source = doc.extract()
         return self._retarget(engine, target, meta, options), _doc_id(meta.get("_id"), doc_id), new_source
 
     def _run(self, pipeline_id: str, doc: IngestDocument) -> IngestDocument | None:
-        pipeline = self._require(pipeline_id)
+        pipeline = self.pipelines.get(pipeline_id) or self._require(pipeline_id)
         stats = self.stats.get(pipeline_id)
         if stats is None:
             stats = self.stats[pipeline_id] = _Stats()

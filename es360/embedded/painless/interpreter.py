@@ -858,10 +858,14 @@ class CompiledScript:
         self._fast = generate(program, source) if CODEGEN else None
 
     def execute(self, variables: dict[str, Any] | None = None) -> Any:
-        env: dict[str, Any] = dict(variables) if variables else {}
-        doc = env.get("doc")
-        if isinstance(doc, dict):
-            env["doc"] = rt.DocMap(doc)
+        return self.execute_owned(dict(variables) if variables else {})
+
+    def execute_owned(self, env: dict[str, Any]) -> Any:
+        """`execute(env)` for a caller that built `env` for this one call (the script may change it)."""
+        if "doc" in env:
+            doc = env["doc"]
+            if isinstance(doc, dict):
+                env["doc"] = rt.DocMap(doc)
         fast = self._fast
         try:
             if fast is not None:
