@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from es360.access.credentials import client_options, connection_from_env
+from es360.access.credentials import client_options, connection_from_env, read_secret
 from es360.embedded import DEFAULT_PORT
 from es360.errors import Es360Error
 
@@ -42,13 +42,15 @@ class Settings:
             port = int(port_text)
         except ValueError:
             raise Es360Error(f"ES360_ENGINE_PORT must be a port number, got {port_text!r}.") from None
+        kibana_key = read_secret(env, "ES360_KIBANA_API_KEY")
+        kibana_password = read_secret(env, "ES360_KIBANA_PASSWORD")
         return cls(
             **connection_from_env(env),
             kibana_url=env.get("ES360_KIBANA_URL") or None,
             kibana_space=env.get("ES360_KIBANA_SPACE") or None,
-            kibana_api_key=env.get("ES360_KIBANA_API_KEY") or None,
+            kibana_api_key=kibana_key.value if kibana_key else None,
             kibana_username=env.get("ES360_KIBANA_USERNAME") or None,
-            kibana_password=env.get("ES360_KIBANA_PASSWORD") or None,
+            kibana_password=kibana_password.value if kibana_password else None,
             home=Path(env.get("ES360_HOME", ".es360")),
             prefix=env.get("ES360_PREFIX", "es360-"),
             engine_port=port,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from es360.config import Settings
@@ -46,3 +48,18 @@ def test_kibana_settings_from_env_keep_secrets_out_of_repr() -> None:
     text = repr(s) + str(s.describe())
     assert "kibana-secret-key" not in text and "kibana-secret-password" not in text
     assert Settings.from_env({}).kibana_space is None
+
+
+def test_kibana_secrets_can_come_from_private_files(tmp_path: Path) -> None:
+    key, password = tmp_path / "kibana.key", tmp_path / "kibana.password"
+    for path, value in ((key, "kibana-file-key\n"), (password, "kibana-file-password")):
+        path.write_text(value)
+        path.chmod(0o600)
+    s = Settings.from_env({"ES360_KIBANA_API_KEY_FILE": str(key), "ES360_KIBANA_USERNAME": "kb",
+                           "ES360_KIBANA_PASSWORD_FILE": str(password)})
+    assert (s.kibana_api_key, s.kibana_password) == ("kibana-file-key", "kibana-file-password")
+    password.chmod(0o644)
+    with pytest.raises(Es360Error, match="ES360_KIBANA_PASSWORD_FILE"):
+        Settings.from_env({"ES360_KIBANA_PASSWORD_FILE": str(password)})
+    with pytest.raises(Es360Error, match="not both"):
+        Settings.from_env({"ES360_KIBANA_API_KEY": "x", "ES360_KIBANA_API_KEY_FILE": str(key)})

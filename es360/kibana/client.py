@@ -1,6 +1,6 @@
 """A small httpx client for Kibana's saved objects API (`_import`, `_export`), space-aware.
 
-Credentials: ES360_KIBANA_API_KEY, or ES360_KIBANA_USERNAME/PASSWORD, else the Elasticsearch
+Credentials: ES360_KIBANA_API_KEY, or ES360_KIBANA_USERNAME/PASSWORD (secrets also as *_FILE), else the Elasticsearch
 credentials (ES360_API_KEY, ES360_USERNAME/PASSWORD, bearer token), which is what Kibana accepts
 when both use the same security realm. Every failure is one clear sentence (`Es360Error`).
 """

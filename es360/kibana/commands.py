@@ -25,7 +25,7 @@ def import_cmd(folder: DirOption = None, as_json: JsonOption = False) -> None:
     """Create or overwrite es360's saved objects in Kibana (POST /api/saved_objects/_import?overwrite=true).
 
     Connection: ES360_KIBANA_URL, ES360_KIBANA_SPACE (default space if unset), ES360_KIBANA_API_KEY or
-    ES360_KIBANA_USERNAME/PASSWORD (else the Elasticsearch credentials). Prints created/updated/errors
+    ES360_KIBANA_USERNAME/PASSWORD, secrets also as *_FILE (else the Elasticsearch credentials). Prints created/updated/errors
     per object and exits 1 if any object failed. Example: es360 setup && es360 kibana import
     """
     from es360.cli import _emit_json, _fail, _settings
