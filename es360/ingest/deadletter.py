@@ -22,7 +22,10 @@ class DeadLetter:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
         record = {"file": file, "line": line, "reason": reason, "raw": raw[:RAW_LIMIT]}
-        self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        text = json.dumps(record, ensure_ascii=False)
+        # U+2028/U+2029 are valid raw in JSON, but line readers (Python's splitlines, many editors)
+        # break lines there: escape them so each dead letter stays on exactly one line
+        self._handle.write(text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n")
         self.count += 1
 
     def close(self) -> None:
