@@ -449,6 +449,23 @@ def _property_class(name: str) -> str:
     raise illegal_argument(f"Unsupported regex character property [\\p{{{name}}}]")
 
 
+def _java_constant(replacement: str) -> str | None:
+    """The text a Java replacement string stands for when it has no group reference, else None."""
+    out: list[str] = []
+    i, n = 0, len(replacement)
+    while i < n:
+        ch = replacement[i]
+        if ch == "\\" and i + 1 < n:
+            out.append(replacement[i + 1])
+            i += 2
+            continue
+        if ch == "$":
+            return None
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def _java_replacement(replacement: str, pattern: re.Pattern[str]) -> Callable[[re.Match[str]], str]:
     """A replacement function implementing Java's `Matcher.appendReplacement` syntax ($n, ${name}, \\x)."""
     parts: list[str | int] = []
@@ -697,6 +714,10 @@ class _PatternReplaceCharFilter(_CharFilter):
         super().__init__(name)
         self.pattern = pattern
         self.replace_fn = _java_replacement(replacement, pattern)
+        constant = _java_constant(replacement)
+        # re.sub with a string replaces without a Python call per match; every backslash doubled,
+        # the string has no escapes or group references left for re to read
+        self._sub_with: Any = self.replace_fn if constant is None else constant.replace("\\", "\\\\")
 
     def apply(self, text: str) -> tuple[str, _OffsetMap | None]:
         rw = _Rewriter()
@@ -709,7 +730,7 @@ class _PatternReplaceCharFilter(_CharFilter):
         return rw.result()
 
     def fast(self, text: str) -> str:
-        return self.pattern.sub(self.replace_fn, text)
+        return self.pattern.sub(self._sub_with, text)
 
 
 _MAPPING_RULE = re.compile(r"(.*)\s*=>\s*(.*)\s*$", re.S)
@@ -1501,8 +1522,9 @@ class _NGramFilter(_Filter):
                 continue
             inc = tok.inc + skipped
             skipped = 0
+            start, end, type_, plen, kw = tok.start, tok.end, tok.type, tok.plen, tok.kw
             for gram in grams:
-                out.append(tok.but(term=gram, inc=inc))
+                out.append(_Tok(gram, inc, start, end, type_, plen, kw))  # tok.but(term=gram, inc=inc)
                 inc = 0
             if keep_original:
                 out.append(tok.but(inc=inc))
@@ -2443,6 +2465,7 @@ class Analyzer:
         self.search_time_only = any(f.search_time_only for f in self.filters)
         self._fast: Callable[[str], list[str]] | None = None
         self._fast_tokens: Callable[[str], list[Token]] | None = None
+        self._fast_positions: Callable[[str], list[tuple[str, int]]] | None = None
         self._plan_fast_paths()
 
     def _bind(self, filters: Sequence[_Filter]) -> list[_Filter]:
@@ -2498,6 +2521,12 @@ class Analyzer:
             out.append(Token(tok.term, pos, tok.start, tok.end, tok.type, tok.plen))
         return out
 
+    def positions(self, text: str) -> list[tuple[str, int]]:
+        """`(term, position)` of each token, in stream order: what indexing needs (no offsets)."""
+        if self._fast_positions is not None:
+            return self._fast_positions(text)
+        return [(tok.term, tok.position) for tok in self.analyze(text)]
+
     def terms(self, text: str) -> list[str]:
         """Just the terms, in stream order (fast path when every component allows it)."""
         if self._fast is not None:
@@ -2518,8 +2547,11 @@ class Analyzer:
         """Precompute closures for `terms` / `analyze` when every filter is a per-term map or drop."""
         if any(f.sets_keyword for f in self.filters):
             return
+        filters = list(self.filters)
+        # a trailing (edge) n-gram filter expands each term in place: `positions` has a fast path for it
+        grams = filters.pop() if filters and type(filters[-1]) is _NGramFilter else None
         steps: list[tuple[bool, Callable[..., Any]]] = []
-        for f in self.filters:
+        for f in filters:
             if f.noop:
                 continue
             if f.map_fn is not None:
@@ -2531,6 +2563,10 @@ class Analyzer:
         pre_lower = bool(steps) and steps[0][1] is _java_lower and self.tokenizer.lower_safe
         if pre_lower:
             steps = steps[1:]
+        if self.tokenizer.has_spans:
+            self._fast_positions = _fast_positions_runner(self, steps, pre_lower, grams)
+        if grams is not None:
+            return
         if type(self.tokenizer).fast is not _Tokenizer.fast:
             self._fast = _fast_terms_runner(
                 self.tokenizer, [cf.fast for cf in self.char_filters], steps, pre_lower
@@ -2592,6 +2628,42 @@ def _fast_tokens_runner(
                 if maps:
                     start, end = _correct(maps, start), _correct(maps, end)
                 out.append(Token(term, position, start, end, type_))
+        return out
+
+    return run
+
+
+def _fast_positions_runner(
+    analyzer: Analyzer, steps: list[tuple[bool, Callable[..., Any]]], pre_lower: bool, grams: _NGramFilter | None
+) -> Callable[[str], list[tuple[str, int]]]:
+    """`positions` of an analyzer whose filters are per-term maps or drops, then optionally one n-gram
+    filter: every gram of a token sits at the token's position (the first gram takes over the
+    position increments of tokens that made no gram, so positions are those of the tokenizer's
+    tokens). No offsets are computed, so char filters run without their offset maps."""
+    spans_of = analyzer.tokenizer.spans
+    char_filters = [cf.fast for cf in analyzer.char_filters]
+    grams_of = grams._grams if grams is not None else None
+    low, high, preserve = (grams.min_gram, grams.max_gram, grams.preserve) if grams is not None else (0, 0, False)
+
+    def run(text: str) -> list[tuple[str, int]]:
+        for char_filter in char_filters:
+            text = char_filter(text)
+        if pre_lower:
+            text = _java_lower(text)
+        out = []
+        for position, (term, _start, _end, _type) in enumerate(spans_of(text)):
+            for is_map, fn in steps:
+                if is_map:
+                    term = fn(term)
+                elif not fn(term):
+                    break
+            else:
+                if grams_of is None:
+                    out.append((term, position))
+                    continue
+                out.extend((gram, position) for gram in grams_of(term))
+                if preserve and (len(term) < low or len(term) > high):
+                    out.append((term, position))
         return out
 
     return run

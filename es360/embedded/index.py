@@ -17,6 +17,8 @@ from .mapping import Field, Mapping, ParsedDoc
 from .segment import Column, InvertedField, KeywordPostings, Segment, VectorColumn
 
 POSITION_GAP = 100
+MEMO_LIMIT = 50_000  # values whose analysis (or normalized term) a field's indexer remembers
+MEMO_MAX_CHARS = 100  # ... when they are this short (names, cities, emails recur; long texts seldom do)
 EDGE_PREFIX_MAX = 20
 
 
@@ -302,8 +304,9 @@ class Index:
         if present is None:
             present = seg.present[path] = array("i")
         t = f.type
+        normalizer = f.params.get("normalizer")
         if t in ("keyword", "wildcard", "version", "constant_keyword", "flattened", "ip") \
-                and not f.params.get("normalizer"):
+                and (not normalizer or t == "keyword"):
             inv = None
             if f.indexed:
                 inv = seg.inverted.get(path)
@@ -314,83 +317,41 @@ class Index:
                 col = seg.columns.get(path)
                 if col is None:
                     col = seg.columns[path] = Column("str")
-            if inv is None or col is None or inv.with_positions or col.kind != "str":
-                add_term = inv.add_term if inv is not None else _skip
-                add_str = col.add if col is not None else _skip
-
-                def index_keyword_generic(docnum: int, values: list[Any]) -> None:
-                    if not present or present[-1] != docnum:
-                        present.append(docnum)
-                    for value in values:
-                        add_term(docnum, value)
-                        add_str(docnum, value)
-                return index_keyword_generic
-            # the common case, with InvertedField.add_term and Column.add_str inlined
-            terms, lengths = inv.terms, inv.lengths
-            terms_get = dict.get.__get__(terms)  # raw reads and writes: ints for one-doc terms
-            terms_set = dict.__setitem__.__get__(terms)
-            col_docs, col_values, ord_of, vocab = col.docs, col.values, col.ord_of, col.vocab
-
-            def index_keyword(docnum: int, values: list[Any]) -> None:
-                if not present or present[-1] != docnum:
-                    present.append(docnum)
-                count = len(values)
-                if not count:
-                    return
-                size = len(lengths)
-                if size == docnum:  # the usual case: the newest doc, not seen by this field yet
-                    lengths.append(count)
-                    inv.doc_count += 1
-                else:
-                    if size < docnum:
-                        lengths.extend([0] * (docnum + 1 - size))
-                    if lengths[docnum] == 0:
-                        inv.doc_count += 1
-                    lengths[docnum] += count
-                inv.sum_ttf += count
-                for value in values:
-                    postings = terms_get(value)
-                    if postings is None:  # first sighting: the docnum itself (see segment.TermDict)
-                        terms_set(value, docnum)
-                        inv._sorted = None
-                    elif type(postings) is int:
-                        grown = KeywordPostings(postings)
-                        grown.add_doc(docnum)
-                        terms_set(value, grown)
-                    else:
-                        docs = postings._docs
-                        if docs is not None and postings._freqs is None and docs[-1] != docnum:
-                            docs.append(docnum)  # KeywordPostings.add_doc's common case, inlined
-                        else:
-                            postings.add_doc(docnum)
-                    col_docs.append(docnum)
-                    ordinal = ord_of.get(value)
-                    if ordinal is None:
-                        ordinal = ord_of[value] = len(vocab)
-                        vocab.append(value)
-                        col._sorted_ords = None
-                    col_values.append(ordinal)
-            return index_keyword
+            if normalizer:
+                return self._normalizing(self._keyword_indexer(present, inv, col), normalizer)
+            return self._keyword_indexer(present, inv, col)
         if t in ("text", "match_only_text") and f.indexed and not f.params.get("fielddata") \
                 and not f.params.get("_shingle") and not f.params.get("_prefix"):
             inv = seg.inverted.get(path)
             if inv is None:
                 inv = seg.inverted[path] = InvertedField(with_positions=True)
-            analyze = self.analysis.analyzer(f.analyzer).analyze
+            analyze = self.analysis.analyzer(f.analyzer).positions
             gap = int(f.params.get("position_increment_gap", POSITION_GAP))
-            add_tokens = inv.add
+            add_tokens = inv.add_grouped
+            # value -> its analysis, grouped by term: an index analyzer is a pure function of the
+            # value (fixed until the analysis settings change, which drops every indexer), and
+            # names, cities and streets recur, as does every value when a document is updated
+            memo: dict[str, AnalyzedValue] = {}
 
             def index_text(docnum: int, values: list[Any]) -> None:
                 if not present or present[-1] != docnum:
                     present.append(docnum)
                 base = 0
                 for value in values:
-                    tokens = analyze(value)
-                    if tokens:
-                        add_tokens(docnum, [(t.term, base + t.position) for t in tokens], len(tokens))
-                        base += tokens[-1].position + gap + 1
+                    remember = type(value) is str and len(value) <= MEMO_MAX_CHARS
+                    found = memo.get(value) if remember else None
+                    if found is None:
+                        found = analyzed(analyze(value))
+                        if remember:
+                            if len(memo) >= MEMO_LIMIT:
+                                memo.clear()
+                            memo[value] = found
+                    count = found[2]
+                    if count:
+                        add_tokens(docnum, found[0], found[1], base, count)
+                        base += found[3] + gap + 1
                     elif base == 0:
-                        add_tokens(docnum, [], 0)
+                        add_tokens(docnum, (), (), 0, 0)
             return index_text
         if f.is_numeric and t != "token_count":
             column = seg.columns.get(path)
@@ -412,6 +373,92 @@ class Index:
                 present.append(docnum)
             self._index_field(docnum, f, path, values)
         return index_other
+
+    @staticmethod
+    def _keyword_indexer(present: array, inv: InvertedField | None, col: Column | None
+                         ) -> Callable[[int, list[Any]], None]:
+        """The indexer of an untokenized string field (keyword-like): terms and doc-values columns."""
+        if inv is None or col is None or inv.with_positions or col.kind != "str":
+            add_term = inv.add_term if inv is not None else _skip
+            add_str = col.add if col is not None else _skip
+
+            def index_keyword_generic(docnum: int, values: list[Any]) -> None:
+                if not present or present[-1] != docnum:
+                    present.append(docnum)
+                for value in values:
+                    add_term(docnum, value)
+                    add_str(docnum, value)
+            return index_keyword_generic
+        # the common case, with InvertedField.add_term and Column.add_str inlined
+        terms, lengths = inv.terms, inv.lengths
+        terms_get = dict.get.__get__(terms)  # raw reads and writes: ints for one-doc terms
+        terms_set = dict.__setitem__.__get__(terms)
+        col_docs, col_values, ord_of, vocab = col.docs, col.values, col.ord_of, col.vocab
+
+        def index_keyword(docnum: int, values: list[Any]) -> None:
+            if not present or present[-1] != docnum:
+                present.append(docnum)
+            count = len(values)
+            if not count:
+                return
+            size = len(lengths)
+            if size == docnum:  # the usual case: the newest doc, not seen by this field yet
+                lengths.append(count)
+                inv.doc_count += 1
+            else:
+                if size < docnum:
+                    lengths.extend([0] * (docnum + 1 - size))
+                if lengths[docnum] == 0:
+                    inv.doc_count += 1
+                lengths[docnum] += count
+            inv.sum_ttf += count
+            for value in values:
+                postings = terms_get(value)
+                if postings is None:  # first sighting: the docnum itself (see segment.TermDict)
+                    terms_set(value, docnum)
+                    inv._sorted = None
+                elif type(postings) is int:
+                    grown = KeywordPostings(postings)
+                    grown.add_doc(docnum)
+                    terms_set(value, grown)
+                else:
+                    docs = postings._docs
+                    if docs is not None and postings._freqs is None and docs[-1] != docnum:
+                        docs.append(docnum)  # KeywordPostings.add_doc's common case, inlined
+                    else:
+                        postings.add_doc(docnum)
+                col_docs.append(docnum)
+                ordinal = ord_of.get(value)
+                if ordinal is None:
+                    ordinal = ord_of[value] = len(vocab)
+                    vocab.append(value)
+                    col._sorted_ords = None
+                col_values.append(ordinal)
+        return index_keyword
+
+    def _normalizing(self, index_terms: Callable[[int, list[Any]], None], normalizer: str
+                     ) -> Callable[[int, list[Any]], None]:
+        """Wrap a keyword indexer so that it indexes each value's normalized term. Normalizers are
+        pure functions of the value (fixed until the analysis settings change, which drops every
+        indexer), so the terms of recent values are remembered."""
+        normalize = self.analysis.normalizer(normalizer).terms
+        memo: dict[str, str] = {}
+
+        def index_normalized(docnum: int, values: list[Any]) -> None:
+            terms = []
+            for value in values:
+                remember = type(value) is str and len(value) <= MEMO_MAX_CHARS
+                term = memo.get(value) if remember else None
+                if term is None:
+                    found = normalize(value)
+                    term = found[0] if found else ""
+                    if remember:
+                        if len(memo) >= MEMO_LIMIT:
+                            memo.clear()
+                        memo[value] = term
+                terms.append(term)
+            index_terms(docnum, terms)
+        return index_normalized
 
     def _index_field(self, docnum: int, f: Field, path: str, values: list[Any]) -> None:
         seg = self.segment
@@ -555,6 +602,25 @@ def source_bytes(source: dict[str, Any]) -> bytes:
     """Serialized `_source`, copied to an exact-size buffer: orjson's output keeps a ~4 KB
     allocation per object, which would cost ~4 GB of RSS per million stored documents."""
     return memoryview(orjson.dumps(source)).tobytes()
+
+
+AnalyzedValue = tuple[tuple[str, ...], tuple[Any, ...], int, int]
+
+
+def analyzed(tokens: list[tuple[str, int]]) -> AnalyzedValue:
+    """A value's `(term, position)` tokens as InvertedField.add_grouped takes them: the distinct terms
+    in order of first occurrence, each term's position (an int) or positions (a tuple, for a repeated
+    term), the token count and the last position."""
+    grouped: dict[str, Any] = {}
+    for term, position in tokens:
+        seen = grouped.get(term)
+        if seen is None:
+            grouped[term] = position
+        elif type(seen) is int:
+            grouped[term] = (seen, position)
+        else:
+            grouped[term] = (*seen, position)
+    return tuple(grouped), tuple(grouped.values()), len(tokens), tokens[-1][1] if tokens else -1
 
 
 def _skip(*_args: Any) -> None:

@@ -697,9 +697,16 @@ def iso_millis(text: str) -> int | None:
     rest = text[19:]
     if rest[:1] == ".":
         millis = _THREE_DIGITS.get(rest[1:4], -1)
-        if millis < 0 or (len(rest) > 4 and rest[4] not in "Z+-"):
-            return None
-        rest = rest[4:]
+        if millis >= 0 and (len(rest) == 4 or rest[4] in "Z+-"):
+            rest = rest[4:]
+        else:  # 1 to 9 digits (Python's isoformat() writes 6): milliseconds, the rest truncated
+            digits = 1
+            while digits < len(rest) and rest[digits] in "0123456789":
+                digits += 1
+            if not 2 <= digits <= 10:
+                return None
+            millis = int(rest[1:min(digits, 4)].ljust(3, "0"))
+            rest = rest[digits:]
     offset = 0
     if rest == "Z" or not rest:
         pass
@@ -797,7 +804,10 @@ def _fast_converter(f: Field) -> Any:
         except EsError:
             return None
 
-        iso_first = f.date_format.split("||")[0] in ("strict_date_optional_time", "date_optional_time")
+        first_format = f.date_format.split("||")[0]
+        iso_first = first_format in ("strict_date_optional_time", "date_optional_time")
+        # a yyyy-MM-dd string is what strict_date (or date) reads first, as _iso_days does
+        day_first = first_format in ("strict_date", "date")
 
         def to_millis(v: Any) -> Any:
             if type(v) is not str:
@@ -809,6 +819,10 @@ def _fast_converter(f: Field) -> Any:
                 millis = iso_millis(v)
                 if millis is not None:
                     return millis
+            elif day_first and len(v) == 10:
+                days = _iso_days(v)
+                if days is not None:
+                    return days * 86_400_000
             try:
                 return formatter.parse(v)
             except EsError:

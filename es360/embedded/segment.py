@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Postings", "KeywordPostings", "SingleDocPostings", "TermDict", "add_keyword_doc",
+__all__ = ["Postings", "KeywordPostings", "SingleDocPostings", "SinglePositionPostings", "TermDict", "add_keyword_doc",
            "InvertedField", "Column", "VectorColumn", "Segment"]
 
 
@@ -39,6 +39,20 @@ class Postings:
         if self.positions is not None:
             self.pos_start.append(len(self.positions))
             self.positions.extend(positions)
+
+    def add_one(self, doc: int, position: int) -> None:
+        """`add(doc, [position])` without the list."""
+        docs = self.docs
+        if docs and docs[-1] == doc:
+            self.freqs[-1] += 1
+            if self.positions is not None:
+                self.positions.append(position)
+            return
+        docs.append(doc)
+        self.freqs.append(1)
+        if self.positions is not None:
+            self.pos_start.append(len(self.positions))
+            self.positions.append(position)
 
     def doc_array(self) -> np.ndarray:
         return np.frombuffer(self.docs.tobytes(), dtype=np.int32)
@@ -147,6 +161,60 @@ class SingleDocPostings:
         raise TypeError("keyword postings have no positions")
 
 
+class SinglePositionPostings:
+    """A read-only view of a text term found once in one document (stored in TermDict as the tuple
+    `(docnum, position)`: most n-grams of ids, emails and phone numbers occur once in the index)."""
+
+    __slots__ = ("doc", "position")
+
+    def __init__(self, doc: int, position: int) -> None:
+        self.doc = doc
+        self.position = position
+
+    @property
+    def docs(self) -> array:
+        return array("i", (self.doc,))
+
+    @property
+    def freqs(self) -> array:
+        return array("i", (1,))
+
+    @property
+    def positions(self) -> array:
+        return array("i", (self.position,))
+
+    @property
+    def pos_start(self) -> array:
+        return array("i", (0,))
+
+    def doc_array(self) -> np.ndarray:
+        return np.array((self.doc,), dtype=np.int32)
+
+    def freq_array(self) -> np.ndarray:
+        return np.ones(1, dtype=np.int32)
+
+    def positions_of(self, i: int) -> array:
+        if i != 0:
+            raise IndexError("postings index out of range")
+        return array("i", (self.position,))
+
+
+def _view(value: Any) -> Any:
+    """The postings object of a TermDict value (compact values are ints and (doc, position) tuples)."""
+    if type(value) is int:
+        return SingleDocPostings(value)
+    if type(value) is tuple:
+        return SinglePositionPostings(value[0], value[1])
+    return value
+
+
+def _positional(value: Any) -> Postings:
+    """Positional postings holding what a compact `(doc, position)` value holds, to add to."""
+    postings = Postings(True)
+    postings.add_one(value[0], value[1])
+    return postings
+
+
 _ABSENT: Any = object()
 
 
@@ -164,11 +232,10 @@ class TermDict(dict):
         value = dict.get(self, term, _ABSENT)
         if value is _ABSENT:
             return default
-        return SingleDocPostings(value) if type(value) is int else value
+        return _view(value)
 
     def __getitem__(self, term: Any) -> Any:
-        value = dict.__getitem__(self, term)
-        return SingleDocPostings(value) if type(value) is int else value
+        return _view(dict.__getitem__(self, term))
 
     def values(self) -> Any:  # type: ignore[override]
         return _TermValues(self)
@@ -188,7 +255,7 @@ class _TermValues:
 
     def __iter__(self) -> Any:
         for value in dict.values(self._terms):
-            yield SingleDocPostings(value) if type(value) is int else value
+            yield _view(value)
 
 
 class _TermItems:
@@ -202,7 +269,7 @@ class _TermItems:
 
     def __iter__(self) -> Any:
         for term, value in dict.items(self._terms):
-            yield term, (SingleDocPostings(value) if type(value) is int else value)
+            yield term, _view(value)
 
 
 def add_keyword_doc(terms: TermDict, term: str, doc: int, count: int = 1) -> None:
@@ -251,9 +318,54 @@ class InvertedField:
                 continue
             postings = dict.get(terms, term)
             if postings is None:
-                postings = terms[term] = Postings(True)
                 self._sorted = None
+                if len(positions) == 1:
+                    dict.__setitem__(terms, term, (doc, positions[0]))
+                    continue
+                postings = terms[term] = Postings(True)
+            elif type(postings) is tuple:
+                postings = terms[term] = _positional(postings)
             postings.add(doc, positions)
+        lengths = self.lengths
+        if len(lengths) <= doc:
+            lengths.extend([0] * (doc + 1 - len(lengths)))
+        if lengths[doc] == 0:
+            self.doc_count += 1
+        lengths[doc] += length
+        self.sum_ttf += length
+
+    def add_grouped(self, doc: int, terms: tuple[str, ...], positions: tuple[Any, ...], base: int,
+                    length: int) -> None:
+        """`add` for tokens already grouped by term (index.analyzed): `positions[i]` is the position
+        of `terms[i]` (an int) or its positions (a tuple); `base` is added to every position."""
+        postings_of = self.terms
+        with_positions = self.with_positions
+        for term, where in zip(terms, positions, strict=True):
+            if not with_positions:
+                if term not in postings_of:
+                    self._sorted = None
+                add_keyword_doc(postings_of, term, doc, 1 if type(where) is int else len(where))
+                continue
+            postings = dict.get(postings_of, term)
+            if postings is None:
+                self._sorted = None
+                if type(where) is int:
+                    dict.__setitem__(postings_of, term, (doc, where + base))
+                    continue
+                postings = postings_of[term] = Postings(True)
+            elif type(postings) is tuple:
+                postings = postings_of[term] = _positional(postings)
+            if type(where) is int:  # Postings.add_one, inlined
+                docs, flat = postings.docs, postings.positions
+                if docs and docs[-1] == doc:
+                    postings.freqs[-1] += 1
+                else:
+                    docs.append(doc)
+                    postings.freqs.append(1)
+                    postings.pos_start.append(len(flat))
+                flat.append(where + base)
+            else:
+                postings.add(doc, [p + base for p in where])
         lengths = self.lengths
         if len(lengths) <= doc:
             lengths.extend([0] * (doc + 1 - len(lengths)))
@@ -268,9 +380,12 @@ class InvertedField:
         if self.with_positions:
             postings = dict.get(terms, term)
             if postings is None:
-                postings = terms[term] = Postings(True)
+                dict.__setitem__(terms, term, (doc, 0))
                 self._sorted = None
-            postings.add(doc, [0])
+            else:
+                if type(postings) is tuple:
+                    postings = terms[term] = _positional(postings)
+                postings.add_one(doc, 0)
         else:
             if term not in terms:
                 self._sorted = None

@@ -311,10 +311,10 @@ def apply_update(engine: Engine, index_name: str, doc_id: str, body: dict[str, A
             result = index.delete_doc(doc_id, **cc)
             return 200, result
     else:
-        updated = deep_merge(copy.deepcopy(current), body["doc"])
-        if body.get("detect_noop", True) and updated == current:
+        if body.get("detect_noop", True) and merges_to_itself(current, body["doc"]):
             index.stats["noop_update_total"] += 1
             return 200, _with_get(index, _noop(index, doc_id, state), body, params)
+        updated = deep_merge(current, body["doc"])  # `current` is this request's own parse of the source
     # Elasticsearch runs no ingest pipeline (default or final) when an update changes an existing document
     status, result = index_document(engine, index.name, doc_id, updated, options={**cc}, run_pipelines=False)
     return 200, _with_get(index, result, body, params)
@@ -348,6 +348,21 @@ def _with_get(index: Index, result: dict[str, Any], body: dict[str, Any], params
     result["get"] = {"_seq_no": state.seq_no, "_primary_term": state.primary_term, "found": True,
                      "_source": filter_source(index.source(state), inc, exc)}
     return result
+
+
+def merges_to_itself(base: dict[str, Any], patch: dict[str, Any]) -> bool:
+    """Whether deep_merge(base, patch) would leave `base` equal to what it was (a noop update),
+    decided without merging."""
+    for key, value in patch.items():
+        if key not in base:
+            return False
+        current = base[key]
+        if isinstance(value, dict) and isinstance(current, dict):
+            if not merges_to_itself(current, value):
+                return False
+        elif current != value:
+            return False
+    return True
 
 
 def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
