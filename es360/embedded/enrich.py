@@ -6,6 +6,7 @@ changes to the source indices.
 
 from __future__ import annotations
 
+import gc
 import time
 from typing import Any
 
@@ -82,6 +83,17 @@ class EnrichService:
         """Snapshot the source data into a new `.enrich-<name>-<ts>` index; returns its name."""
         if name not in self.policies:
             raise resource_not_found(f"policy [{name}] does not exist")
+        # no cyclic GC while the snapshot is built (as in a bulk request): it creates nothing cyclic,
+        # and collections would keep walking the whole index data as the snapshot grows
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._execute(name)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _execute(self, name: str) -> str:
         kind, config = next(iter(self.policies[name].items()))
         from .search import Searcher
 
@@ -91,8 +103,11 @@ class EnrichService:
         snapshot_name = f".enrich-{name}-{int(time.time() * 1000)}"
         while snapshot_name in self.engine.indices:
             snapshot_name += "0"
-        index = self.engine.create_index(snapshot_name, {"settings": {"index.hidden": True,
-                                                                      "number_of_replicas": 0}})
+        body: dict[str, Any] = {"settings": {"index.hidden": True, "number_of_replicas": 0}}
+        mappings = enrich_mappings(name, kind, match_field, targets)
+        if mappings is not None:
+            body["mappings"] = mappings
+        index = self.engine.create_index(snapshot_name, body)
         searcher = Searcher(self.engine, targets, {"query": config.get("query", {"match_all": {}})}, {})
         count = 0
         for target in targets:
@@ -109,6 +124,7 @@ class EnrichService:
                     continue
                 index.index_doc(f"{count}", _nest(projected))
                 count += 1
+        index.refresh()
         for old in [i for i in self.engine.indices.values()
                     if i.name.startswith(f".enrich-{name}-") and i.name != snapshot_name]:
             self.engine.delete_index(old)
@@ -165,6 +181,40 @@ class EnrichService:
         return {"executing_policies": [], "coordinator_stats": [
             {"node_id": "es360node", "queue_size": 0, "remote_requests_current": 0, "remote_requests_total": 0,
              "executed_searches_total": 0}], "cache_stats": []}
+
+
+ENRICH_README = "This index is managed by Elasticsearch and should not be modified in any way."
+RANGE_TYPES = ("integer_range", "float_range", "long_range", "double_range", "ip_range", "date_range")
+
+
+def enrich_mappings(policy: str, kind: str, match_field: str, targets: list[Any]) -> dict[str, Any] | None:
+    """The mappings Elasticsearch gives an enrich index: nothing dynamic, only the match field indexed
+    (a keyword without doc values for `match`, the source's range type for `range`). None where the
+    engine cannot map the match field that way (a geo_match policy, or a range field it cannot
+    resolve to one range type); such a snapshot keeps dynamic mappings."""
+    if kind == "match":
+        leaf: dict[str, Any] = {"type": "keyword", "doc_values": False}
+    elif kind == "range":
+        found = {(f.type, f.params.get("format")) for t in targets
+                 if (f := t.index.mapping.field(match_field)) is not None}
+        if len(found) != 1 or next(iter(found))[0] not in RANGE_TYPES:
+            return None
+        ftype, fmt = next(iter(found))
+        leaf = {"type": ftype, "doc_values": False}
+        if ftype == "date_range" and fmt:
+            leaf["format"] = fmt
+    else:
+        return None
+    properties: dict[str, Any] = {}
+    node = properties
+    parts = match_field.split(".")
+    for part in parts[:-1]:
+        node[part] = {"properties": {}}
+        node = node[part]["properties"]
+    node[parts[-1]] = leaf
+    return {"dynamic": False, "_source": {"enabled": True}, "properties": properties,
+            "_meta": {"enrich_readme": ENRICH_README, "enrich_policy_name": policy,
+                      "enrich_match_field": match_field, "enrich_policy_type": kind}}
 
 
 def _key(value: Any) -> Any:
