@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -246,17 +246,19 @@ def _write(es: Elasticsearch, prefix: str, records: list[Rec], clusters: list[li
         by_customer[cid] = [records[i] for i in members]
         for i in members:
             assigned[i] = cid
-    docs = {}
-    for cid, recs in by_customer.items():
-        history = (existing_customers.get(cid, {}).get("resolution") or {}).get("merged_from") or []
-        merged = set(history)
-        for old in assignment.merged_into.get(cid, []):
-            merged.add(old)
-            merged.update((existing_customers.get(old, {}).get("resolution") or {}).get("merged_from") or [])
-        docs[cid] = golden_profile(cid, recs, merged)
-    lap("golden")
-    write_customers(es, f"{prefix}customers", docs, existing_customers, run_id, written, progress)
-    lap("customers")
+
+    def profiles() -> Iterator[tuple[str, dict[str, Any]]]:
+        """Golden profiles, built as they are sent (so building overlaps with indexing)."""
+        for cid, recs in by_customer.items():
+            history = (existing_customers.get(cid, {}).get("resolution") or {}).get("merged_from") or []
+            merged = set(history)
+            for old in assignment.merged_into.get(cid, []):
+                merged.add(old)
+                merged.update((existing_customers.get(old, {}).get("resolution") or {}).get("merged_from") or [])
+            yield cid, golden_profile(cid, recs, merged)
+
+    write_customers(es, f"{prefix}customers", profiles(), existing_customers, run_id, written, progress)
+    lap("customers")  # golden profiles and their writing, overlapped
     wanted, written.identity_conflicts = identity_docs(by_customer)
     existing_identity = {k: str(v.get("customer_id"))
                          for k, v in existing_docs(es, f"{prefix}identity", fields=["customer_id"]).items()}

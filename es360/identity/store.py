@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,15 +41,56 @@ class WriteReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+CHUNK_SIZE = 2000  # actions per bulk request
+IN_FLIGHT = 2  # bulk requests under way at once: the next one is serialized while the cluster works
+
+
+def _send(es: Elasticsearch, chunk: list[dict[str, Any]], params: dict[str, Any]) -> list[tuple[bool, Any]]:
+    """One chunk as one bulk request, retried on 429; per-item (ok, info) in order."""
+    return list(helpers.streaming_bulk(es, chunk, chunk_size=len(chunk), max_retries=5, initial_backoff=1,
+                                       raise_on_error=False, raise_on_exception=False, **params))
+
+
+def _pipelined(es: Elasticsearch, actions: Iterable[dict[str, Any]], params: dict[str, Any]
+               ) -> Iterator[tuple[bool, Any]]:
+    """Per-item results of `actions` sent as bulk requests of CHUNK_SIZE, IN_FLIGHT at a time, in order.
+
+    Building the next request (and the actions themselves) overlaps with the cluster indexing the
+    previous one. Every document is written at most once per call, so requests may run concurrently.
+    """
+    pending: deque[Future[list[tuple[bool, Any]]]] = deque()
+    with ThreadPoolExecutor(max_workers=IN_FLIGHT, thread_name_prefix="es360-bulk") as pool:
+        try:
+            for chunk in _chunks(actions, CHUNK_SIZE):
+                pending.append(pool.submit(_send, es, chunk, params))
+                if len(pending) >= IN_FLIGHT:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _chunks(actions: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for action in actions:
+        chunk.append(action)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _bulk(es: Elasticsearch, actions: Iterable[dict[str, Any]], report: WriteReport,
           progress: ProgressFn | None = None, phase: str = "", total: int | None = None,
           **params: Any) -> int:
-    """Stream actions with retries on 429; returns how many succeeded, keeps the first errors. `params`
-    go to every bulk request."""
+    """Send actions (retries on 429, see _pipelined); returns how many succeeded, keeps the first
+    errors. `params` go to every bulk request."""
     ok = 0
     done = 0
-    for success, info in helpers.streaming_bulk(es, actions, chunk_size=2000, max_retries=5, initial_backoff=1,
-                                                raise_on_error=False, raise_on_exception=False, **params):
+    for success, info in _pipelined(es, actions, params):
         done += 1
         if success:
             ok += 1
@@ -75,24 +118,29 @@ def _comparable(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def write_customers(es: Elasticsearch, alias: str, docs: dict[str, dict[str, Any]], existing: dict[str, dict[str, Any]],
-                    run_id: str, report: WriteReport, progress: ProgressFn | None = None) -> None:
-    """Index changed customer documents (stamped with run_id) and delete customers that no longer exist."""
-    changed = [cid for cid, doc in docs.items() if cid not in existing or _comparable(existing[cid]) != _comparable(doc)]
+def write_customers(es: Elasticsearch, alias: str, docs: Iterable[tuple[str, dict[str, Any]]],
+                    existing: dict[str, dict[str, Any]], run_id: str, report: WriteReport,
+                    progress: ProgressFn | None = None, total: int | None = None) -> None:
+    """Index the (customer_id, document) pairs `docs` that differ from `existing` (stamped with run_id),
+    then delete existing customers that `docs` no longer has. `docs` may be a lazy iterator: each
+    document is built while the previous requests are being indexed."""
+    kept: set[str] = set()
+    report.customers_written = report.customers_deleted = 0
 
     def actions() -> Iterator[dict[str, Any]]:
-        for cid in changed:
-            doc = docs[cid]
+        for cid, doc in docs:
+            kept.add(cid)
+            if cid in existing and _comparable(existing[cid]) == _comparable(doc):
+                continue
+            report.customers_written += 1
             doc["resolution"] = {**doc.get("resolution", {}), "run_id": run_id}
             yield {"_op_type": "index", "_index": alias, "_id": cid, "_source": doc}
         for cid in existing:
-            if cid not in docs:
+            if cid not in kept:
+                report.customers_deleted += 1
                 yield {"_op_type": "delete", "_index": alias, "_id": cid}
 
-    gone = sum(1 for cid in existing if cid not in docs)
-    _bulk(es, actions(), report, progress, "customers", len(changed) + gone)
-    report.customers_written = len(changed)
-    report.customers_deleted = gone
+    _bulk(es, actions(), report, progress, "customers", total)
 
 
 def identity_docs(customers: dict[str, list[Rec]]) -> tuple[dict[str, str], int]:
