@@ -161,37 +161,23 @@ class SingleDocPostings:
         raise TypeError("keyword postings have no positions")
 
 
-class SinglePositionPostings:
+class SinglePositionPostings(SingleDocPostings):
     """A read-only view of a text term found once in one document (stored in TermDict as the tuple
     `(docnum, position)`: most n-grams of ids, emails and phone numbers occur once in the index)."""
 
-    __slots__ = ("doc", "position")
+    __slots__ = ("position",)
 
     def __init__(self, doc: int, position: int) -> None:
-        self.doc = doc
+        super().__init__(doc)
         self.position = position
 
-    @property
-    def docs(self) -> array:
-        return array("i", (self.doc,))
-
-    @property
-    def freqs(self) -> array:
-        return array("i", (1,))
-
-    @property
+    @property  # type: ignore[override]
     def positions(self) -> array:
         return array("i", (self.position,))
 
-    @property
+    @property  # type: ignore[override]
     def pos_start(self) -> array:
         return array("i", (0,))
-
-    def doc_array(self) -> np.ndarray:
-        return np.array((self.doc,), dtype=np.int32)
-
-    def freq_array(self) -> np.ndarray:
-        return np.ones(1, dtype=np.int32)
 
     def positions_of(self, i: int) -> array:
         if i != 0:
