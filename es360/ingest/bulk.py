@@ -60,7 +60,7 @@ class BulkWriter:
         self.backoff_s = backoff_s
         self.sleep = sleep
         self.retries = 0
-        self._dumps = _line_serializer(es)
+        self._dumps = line_serializer(es)
 
     def encode(self, actions: list[Action]) -> list[bytes]:
         """Each action's two NDJSON lines, serialized exactly as the client would serialize them.
@@ -132,7 +132,7 @@ class BulkWriter:
         self.sleep(min(self.backoff_s * (2 ** attempt), 30.0))
 
 
-def _line_serializer(es: Any) -> Callable[[Any], bytes]:
+def line_serializer(es: Any) -> Callable[[Any], bytes]:
     """The client's own JSON serialization of one NDJSON line (the default one for a stand-in client)."""
     try:
         serializer = es.transport.serializers.get_serializer("application/x-ndjson")

@@ -3,11 +3,13 @@ written from a lazy stream of profiles, unchanged ones skipped and vanished ones
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from elasticsearch import Elasticsearch
+from elastic_transport import ApiResponseMeta, HttpHeaders
+from elasticsearch import ApiError, Elasticsearch
 
 from es360.identity import store
 from es360.identity.store import WriteReport, write_customers
@@ -60,3 +62,51 @@ def test_customers_from_a_lazy_stream(es: Elasticsearch, strict_index: str) -> N
     assert now == {"keep": {"n": 1, "resolution": {"run_id": "old"}},
                    "change": {"n": 30, "resolution": {"run_id": "run-2"}},
                    "new": {"n": 4, "resolution": {"run_id": "run-2"}}}
+
+
+class _Busy:
+    """A stand-in client whose bulk answers 429 for chosen items (or whole requests) a few times."""
+
+    def __init__(self, item_refusals: int = 0, request_refusals: int = 0, status: int = 429) -> None:
+        self.item_refusals, self.request_refusals, self.status = item_refusals, request_refusals, status
+        self.bodies: list[bytes] = []
+
+    def bulk(self, operations: bytes, **params: Any) -> dict[str, Any]:
+        self.bodies.append(operations)
+        if self.request_refusals:
+            self.request_refusals -= 1
+            meta = ApiResponseMeta(status=self.status, http_version="1.1", headers=HttpHeaders(), duration=0.0,
+                                   node=None)  # type: ignore[arg-type]
+            raise ApiError("refused", meta, {"error": {"type": "x", "reason": "cluster says no"}})
+        lines = [line for line in operations.split(b"\n") if line]
+        ids = [json.loads(line)[op]["_id"] for line in lines for op in ("index", "delete", "update")
+               if op in json.loads(line)]
+        items = []
+        for doc_id in ids:
+            busy = self.item_refusals and doc_id == "1"
+            items.append({"index": {"_id": doc_id, "status": 429 if busy else 201}})
+        if self.item_refusals:
+            self.item_refusals -= 1
+        return {"items": items}
+
+
+def test_items_refused_with_429_are_sent_again_and_keep_their_place() -> None:
+    client = _Busy(item_refusals=2)
+    actions = [{"_index": "x", "_id": str(i), "_source": {"n": i}} for i in range(3)]
+    waits: list[float] = []
+    outcomes = store._send(client, actions, {}, sleep=waits.append)  # type: ignore[arg-type]
+    assert [ok for ok, _ in outcomes] == [True, True, True]
+    assert [info["index"]["_id"] for _, info in outcomes] == ["0", "1", "2"]
+    assert waits == [1.0, 2.0] and len(client.bodies) == 3 and client.bodies[1].count(b'"_id":"1"') == 1
+
+
+def test_a_request_refused_as_a_whole_fails_each_item_with_the_reason() -> None:
+    client = _Busy(request_refusals=1, status=400)
+    actions = [{"_op_type": "delete", "_index": "x", "_id": "a"},
+               {"_op_type": "update", "_index": "x", "_id": "b", "doc": {"n": 1}}]
+    outcomes = store._send(client, actions, {}, sleep=lambda s: None)  # type: ignore[arg-type]
+    assert [ok for ok, _ in outcomes] == [False, False]
+    assert outcomes[1][1]["update"] == {"_index": "x", "_id": "b", "status": 400, "error": "cluster says no"}
+    busy = _Busy(request_refusals=99)
+    outcomes = store._send(busy, actions[:1], {}, sleep=lambda s: None)  # type: ignore[arg-type]
+    assert outcomes[0][1]["delete"]["status"] == 429 and len(busy.bodies) == store.MAX_RETRIES + 1
