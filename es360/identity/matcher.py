@@ -18,7 +18,7 @@ from es360.identity.cluster import Clusterer, ClusterResult, cluster
 from es360.identity.compare import FIELDS, compare, mark_shared_contacts, shares_identifier
 from es360.identity.features import Rec
 from es360.identity.model import Model, NameFrequencies, Score, train
-from es360.identity.spelling import Speller, attach_spellings, known_spellings
+from es360.identity.spelling import attach_frequent_spellings
 
 ProgressFn = Callable[[str, int, int | None], None]  # (phase, done, total)
 
@@ -107,8 +107,7 @@ def match(records: list[Rec], config: MatchConfig | None = None, *, must_merge: 
 
     first_names = (NameFrequencies.from_values(r.first for r in records if len(r.first) > 1) if model is None
                    else model.tf.get("first_name"))
-    if first_names is not None:
-        attach_spellings(records, Speller(known_spellings(first_names.counts)))
+    attach_frequent_spellings(records, first_names)
     mark_shared_contacts(records)
     stats = BlockingStats()
     pairs = candidate_pairs(records, config.max_block, config.window, stats)

@@ -217,15 +217,13 @@ def train(pair_levels: np.ndarray, *, max_iter: int = 300, tol: float = 1e-6, la
                      pairs=len(pair_levels))
     patterns, counts = np.unique(pair_levels.astype(np.int64), axis=0, return_counts=True)
     counts = counts.astype(float)
-    best: _Fit | None = None
-    for start in dict.fromkeys((lam, 0.7, 0.1, 0.9)):
+    first = _em(patterns, counts, lam, max_iter, tol)
+    best: _Fit | None = first if first.oriented else None  # the usual case: no other start is needed
+    for start in () if best is not None else [s for s in (0.7, 0.1, 0.9) if s != lam]:
         fit = _em(patterns, counts, start, max_iter, tol)
         if fit.oriented and (best is None or fit.log_likelihood > best.log_likelihood + 1e-9):
             best = fit
-        if best is not None and start == lam:
-            break  # the usual case: the first start is already a proper fit
-    if best is None:
-        best = _em(patterns, counts, lam, max_iter, tol)
+    best = best or first  # no start gave an oriented fit: keep the first, as before
     return Model([x.tolist() for x in best.m], [x.tolist() for x in best.u], best.lam, iterations=best.iterations,
                  converged=best.converged, pairs=int(counts.sum()))
 

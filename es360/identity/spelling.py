@@ -16,7 +16,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from es360.identity.features import Rec
-from es360.identity.model import Model
+from es360.identity.model import Model, NameFrequencies
 
 MIN_COUNT = 3
 _TRANSLITERATIONS = (("ue", "u"), ("oe", "o"), ("ae", "a"))
@@ -66,9 +66,13 @@ def attach_spellings(records: Iterable[Rec], speller: Speller) -> int:
     return count
 
 
+def attach_frequent_spellings(records: Iterable[Rec], first_names: NameFrequencies | None) -> int:
+    """attach_spellings with the known spellings of first-name frequencies (none known: nothing set)."""
+    if first_names is None:
+        return 0
+    return attach_spellings(records, Speller(known_spellings(first_names.counts)))
+
+
 def attach_model_spellings(records: Iterable[Rec], model: Model) -> int:
     """attach_spellings with the known spellings a fitted model learned (its first-name frequencies)."""
-    names = model.tf.get("first_name")
-    if names is None:
-        return 0
-    return attach_spellings(records, Speller(known_spellings(names.counts)))
+    return attach_frequent_spellings(records, model.tf.get("first_name"))
