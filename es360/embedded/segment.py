@@ -312,13 +312,7 @@ class InvertedField:
             elif type(postings) is tuple:
                 postings = terms[term] = _positional(postings)
             postings.add(doc, positions)
-        lengths = self.lengths
-        if len(lengths) <= doc:
-            lengths.extend([0] * (doc + 1 - len(lengths)))
-        if lengths[doc] == 0:
-            self.doc_count += 1
-        lengths[doc] += length
-        self.sum_ttf += length
+        self._count(doc, length)
 
     def add_grouped(self, doc: int, terms: tuple[str, ...], positions: tuple[Any, ...], base: int,
                     length: int) -> None:
@@ -352,13 +346,7 @@ class InvertedField:
                 flat.append(where + base)
             else:
                 postings.add(doc, [p + base for p in where])
-        lengths = self.lengths
-        if len(lengths) <= doc:
-            lengths.extend([0] * (doc + 1 - len(lengths)))
-        if lengths[doc] == 0:
-            self.doc_count += 1
-        lengths[doc] += length
-        self.sum_ttf += length
+        self._count(doc, length)
 
     def add_term(self, doc: int, term: str) -> None:
         """Fast path for untokenized values (keywords): one term at position 0."""
@@ -376,6 +364,10 @@ class InvertedField:
             if term not in terms:
                 self._sorted = None
             add_keyword_doc(terms, term, doc)
+        self._count(doc, 1)
+
+    def _count(self, doc: int, length: int) -> None:
+        """Add `length` tokens to the document's length (norms) and the field's statistics."""
         lengths = self.lengths
         size = len(lengths)
         if size <= doc:
@@ -385,8 +377,8 @@ class InvertedField:
                 lengths.extend([0] * (doc + 1 - size))
         if lengths[doc] == 0:
             self.doc_count += 1
-        lengths[doc] += 1
-        self.sum_ttf += 1
+        lengths[doc] += length
+        self.sum_ttf += length
 
     def sorted_terms(self) -> list[str]:
         if self._sorted is None:
