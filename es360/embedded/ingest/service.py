@@ -211,20 +211,11 @@ class IngestService:
             return target, doc_id, source
         started = time.perf_counter_ns()
         executed: list[str] = []
-        if options:
-            doc = IngestDocument.create(source if owned else deep_copy(source), name, doc_id,
-                                        routing=options.get("routing"),
-                                        version=options.get("version", -3),
-                                        version_type=options.get("version_type", "internal"),
-                                        if_seq_no=options.get("if_seq_no"),
-                                        if_primary_term=options.get("if_primary_term"))
-        else:  # what create() does with no write options
-            data = source if owned else deep_copy(source)
-            data["_index"] = name
-            data["_id"] = doc_id
-            data["_version"] = -3
-            data["_version_type"] = "internal"
-            doc = IngestDocument(data)
+        doc = IngestDocument.create(source if owned else deep_copy(source), name, doc_id,
+                                    routing=options.get("routing"),
+                                    version=options.get("version", -3),
+                                    version_type=options.get("version_type", "internal"),
+                                    if_seq_no=options.get("if_seq_no"), if_primary_term=options.get("if_primary_term"))
         doc.index_history.append(name)
         try:
             if first is not None:
