@@ -6,12 +6,12 @@ changes to the source indices.
 
 from __future__ import annotations
 
-import gc
 import time
 from typing import Any
 
 from .engine import Engine
 from .errors import EsError, illegal_argument, resource_not_found
+from .gcpause import no_cyclic_gc
 from .index import Index
 
 POLICY_TYPES = ("match", "range", "geo_match")
@@ -83,15 +83,8 @@ class EnrichService:
         """Snapshot the source data into a new `.enrich-<name>-<ts>` index; returns its name."""
         if name not in self.policies:
             raise resource_not_found(f"policy [{name}] does not exist")
-        # no cyclic GC while the snapshot is built (as in a bulk request): it creates nothing cyclic,
-        # and collections would keep walking the whole index data as the snapshot grows
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with no_cyclic_gc():  # the snapshot is index data built in bulk, as in a bulk request
             return self._execute(name)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
 
     def _execute(self, name: str) -> str:
         kind, config = next(iter(self.policies[name].items()))

@@ -11,6 +11,7 @@ import orjson
 
 from ..engine import Engine
 from ..errors import EsError, illegal_argument
+from ..gcpause import no_cyclic_gc
 from ..rest import Request, parse_json, route
 from ..security import access as security
 from .documents import WriteTargets, apply_refresh, apply_update, index_document, write_options
@@ -200,17 +201,8 @@ def _item_action(action: str, meta: dict[str, Any]) -> str:
 
 @route("POST,PUT", "/_bulk", "/{index}/_bulk")
 def bulk(engine: Engine, req: Request) -> dict[str, Any]:
-    # No cyclic GC while a bulk request runs (the engine lock serializes requests; reference counting
-    # still frees everything acyclic): otherwise each collection promotes the request's short-lived
-    # objects (parsed sources, item results) towards the oldest generation, and full collections of
-    # the whole index data follow far more often than the index grows.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with no_cyclic_gc():  # the engine lock serializes requests, so the pause is this request's alone
         return _bulk(engine, req)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _bulk(engine: Engine, req: Request) -> dict[str, Any]:
