@@ -9,10 +9,12 @@ from typing import Any
 from es360.identity import nicknames
 from es360.identity.emailname import infer_name
 from es360.identity.text import (
+    SURNAME_PARTICLES,
     canonical_email,
     clean_name,
     clean_postcode,
     email_local,
+    particles_to_last,
     phone_tail,
     street_tokens,
 )
@@ -83,15 +85,17 @@ def epoch(value: Any) -> float:
 
 
 def split_full_name(full: str) -> tuple[str, str]:
-    """'Smith, Sam' -> ('Sam', 'Smith'); 'Sam Smith' -> ('Sam', 'Smith'); the records pipeline's rule."""
+    """The records pipeline's rule: 'Smith, Sam' -> ('Sam', 'Smith'); else at the first surname particle
+    after the first word ('Kees van den Broek' -> ('Kees', 'van den Broek')), else at the last space."""
     full = full.strip()
-    if "," in full:
+    if full.find(",") > 0:
         last, _, first = full.partition(",")
         return first.strip(), last.strip()
-    if " " in full:
-        first, _, last = full.rpartition(" ")
-        return first.strip(), last.strip()
-    return "", full
+    words = [w for w in full.split(" ") if w]
+    if len(words) < 2:
+        return "", full
+    cut = next((i for i in range(1, len(words) - 1) if words[i].lower() in SURNAME_PARTICLES), len(words) - 1)
+    return " ".join(words[:cut]), " ".join(words[cut:])
 
 
 def from_source(idx: int, src: dict[str, Any], doc_id: str = "", index: str = "") -> Rec:
@@ -106,7 +110,7 @@ def from_source(idx: int, src: dict[str, Any], doc_id: str = "", index: str = ""
     source = str(src.get("source") or "")
     source_id = str(src.get("source_id") or "")
     record_id = str(src.get("record_id") or f"{source}:{source_id}")
-    first, last = clean_name(str(first)), clean_name(str(last))
+    first, last = particles_to_last(clean_name(str(first)), clean_name(str(last)))
     inferred = ""
     if canon:
         first, last, inferred = infer_name(first, last, email)

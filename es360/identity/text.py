@@ -32,6 +32,22 @@ def clean_name(text: str | None) -> str:
     return _SPACES.sub(" ", letters).strip()
 
 
+SURNAME_PARTICLES = frozenset({"van", "von", "vom", "zu", "zur", "de", "der", "den", "del", "della", "di", "da",
+                               "du", "dos", "das", "la", "le", "ter", "ten"})
+
+
+def particles_to_last(first: str, last: str) -> tuple[str, str]:
+    """Surname particles a split at the last space left in the first name go back to the last name:
+    ('kees van den', 'broek') -> ('kees', 'van den broek'); cleaned names in, cleaned names out."""
+    if not last or " " not in first:
+        return first, last
+    words = first.split(" ")
+    for i in range(1, len(words)):
+        if words[i] in SURNAME_PARTICLES:
+            return " ".join(words[:i]), " ".join(words[i:]) + " " + last
+    return first, last
+
+
 def is_initial(name: str) -> bool:
     """True for a cleaned name that is only an initial ('s', from 'S.')."""
     return len(name) == 1
