@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from es360.identity.cluster import Clusterer, Decision
-from es360.identity.compare import FIELD_INDEX, compare
+from es360.identity.compare import A_DIFF, D_DIFF, FIELD_INDEX, P_DIFF, compare
 from es360.identity.features import Rec
 
 ORPHAN_SIZE = 2
 _CHECKED = (FIELD_INDEX["phone"], FIELD_INDEX["birth_date"], FIELD_INDEX["address"])
-_DIFFERENT = {FIELD_INDEX["phone"]: 4, FIELD_INDEX["birth_date"]: 3, FIELD_INDEX["address"]: 5}
+_DIFFERENT = {FIELD_INDEX["phone"]: P_DIFF, FIELD_INDEX["birth_date"]: D_DIFF, FIELD_INDEX["address"]: A_DIFF}
 
 
 def name_keys(r: Rec) -> list[str]:

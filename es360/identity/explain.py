@@ -13,6 +13,7 @@ from es360.errors import Es360Error
 from es360.identity.attach import address_keys, name_keys
 from es360.identity.cluster import Clusterer
 from es360.identity.compare import compare, mark_shared_contacts, shares_identifier
+from es360.identity.domains import attach_domain_typos, model_domain_counts
 from es360.identity.features import Rec, from_source
 from es360.identity.matcher import score_pair
 from es360.identity.model import Model
@@ -75,16 +76,18 @@ def _with_context(es: Elasticsearch, alias: str, core: list[dict[str, Any]], mod
         if src.get("phone"):
             should.append({"term": {"phone": src["phone"]}})
     extra = _fetch(es, alias, {"bool": {"should": should}}) if should else []
-    recs = _recs(core + extra)
-    _add_activity(es, alias, recs)
-    attach_model_spellings(recs, model)
-    mark_shared_contacts(recs)
-    return recs
+    return _prepared(es, alias, model, _recs(core + extra))
 
 
-def _add_activity(es: Elasticsearch, alias: str, recs: list[Rec]) -> None:
+def _prepared(es: Elasticsearch, alias: str, model: Model, recs: list[Rec]) -> list[Rec]:
+    """Records read as the run that fitted `model` read them: mailboxes seen in activity, misspelt
+    first names and mistyped mail domains, shared family contacts."""
     activity = alias[: -len("records")] + "activity"
     attach_activity_emails(recs, activity_emails(es, activity, [r.record_id for r in recs]))
+    attach_model_spellings(recs, model)
+    attach_domain_typos(recs, model_domain_counts(model))
+    mark_shared_contacts(recs)
+    return recs
 
 
 def _widest_path(recs: list[Rec], model: Model, start: int, goal: int) -> list[tuple[int, int, float]]:
@@ -155,10 +158,7 @@ def _explain_same(es: Elasticsearch, alias: str, model: Model, out: Explanation,
         out.reason = (f"linked directly: match weight {out.evidence['weight']:.1f} reaches the threshold "
                       f"{model.threshold_weight:.1f} and the customers' records agreed at cluster level")
         return
-    members = _recs(_fetch(es, alias, {"term": {"customer_id": a.customer_id}}, 200))
-    _add_activity(es, alias, members)
-    attach_model_spellings(members, model)
-    mark_shared_contacts(members)
+    members = _prepared(es, alias, model, _recs(_fetch(es, alias, {"term": {"customer_id": a.customer_id}}, 200)))
     ia = next(r.idx for r in members if r.record_id == a.record_id)
     ib = next(r.idx for r in members if r.record_id == b.record_id)
     chain = _widest_path(members, model, ia, ib)
@@ -190,10 +190,8 @@ def _explain_apart(es: Elasticsearch, alias: str, model: Model, out: Explanation
         out.reason = (f"match weight {weight:.1f} is below the threshold {model.threshold_weight:.1f} "
                       f"(probability {out.evidence['probability']:.3f} < {model.threshold})")
         return
-    group = _recs(_fetch(es, alias, {"terms": {"customer_id": [a.customer_id, b.customer_id]}}, 400))
-    _add_activity(es, alias, group)
-    attach_model_spellings(group, model)
-    mark_shared_contacts(group)
+    group = _prepared(es, alias, model,
+                      _recs(_fetch(es, alias, {"terms": {"customer_id": [a.customer_id, b.customer_id]}}, 400)))
     xs = [r.idx for r in group if r.customer_id == a.customer_id]
     ys = [r.idx for r in group if r.customer_id == b.customer_id]
     settings = model.clustering
