@@ -146,7 +146,7 @@ def _name_rank(first: int, last: int) -> int:
     return _FIRST_RANK[first] + _LAST_RANK[last]
 
 
-def _first_level(a: Rec, b: Rec) -> int:
+def _first_level(a: _Names, b: _Names) -> int:
     """first_level, where a misspelt first name that its known spelling matches counts as close."""
     level = first_level(a.first, b.first)
     if level in (F_FUZZY, F_DIFF) and (a.first_alt or b.first_alt) and \
@@ -155,8 +155,28 @@ def _first_level(a: Rec, b: Rec) -> int:
     return level
 
 
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """The name fields of a record, all compare_names reads."""
+
+    first: str
+    last: str
+    first_alt: str
+
+
 def compare_names(a: Rec, b: Rec) -> tuple[int, int, bool]:
     """First/last levels, trying the crosswise reading ('Nguyen Minh' vs 'Minh Nguyen') when it fits better."""
+    return _compare_name_values(a.first, a.last, a.first_alt, b.first, b.last, b.first_alt)
+
+
+@lru_cache(maxsize=200_000)
+def _compare_name_values(first_a: str, last_a: str, alt_a: str, first_b: str, last_b: str,
+                         alt_b: str) -> tuple[int, int, bool]:
+    """compare_names on the name values: blocking pairs up the same names again and again."""
+    return _compare_names(_Names(first_a, last_a, alt_a), _Names(first_b, last_b, alt_b))
+
+
+def _compare_names(a: _Names, b: _Names) -> tuple[int, int, bool]:
     first, last = _first_level(a, b), last_level(a.last, b.last)
     if (first, last) == (F_EXACT, L_EXACT):
         return first, last, False
@@ -175,7 +195,7 @@ def compare_names(a: Rec, b: Rec) -> tuple[int, int, bool]:
     return first, last, False
 
 
-def _single_name(a: Rec, b: Rec, first: int, last: int) -> tuple[int, int, bool]:
+def _single_name(a: _Names, b: _Names, first: int, last: int) -> tuple[int, int, bool]:
     """One side has a single name ('Rogers' in the first-name field, 'Sebastien' as the whole name):
     read it as a first name or as a last name, whichever fits the other side better."""
     best, best_rank, swapped = (first, last), _name_rank(first, last), False
