@@ -36,8 +36,9 @@ from es360.identity.evaluate import evaluate, load_truth
 from es360.identity.evidence_recall import EvidenceRecall, recall_by_evidence
 from es360.identity.features import from_source
 from es360.identity.matcher import match
+from es360.identity.orders import mailboxes_seen
 from es360.identity.resolve import attach_activity_emails, resolve
-from es360.identity.source import activity_emails, read_records
+from es360.identity.source import read_records
 from es360.identity.synthetic import generate_world
 from es360.setup import run_setup
 
@@ -196,7 +197,7 @@ def _evidence_split(es: Elasticsearch, truth: Path, with_activity: bool) -> Evid
     """Recall split by evidence class, from the same records and matching `resolve` used."""
     records = read_records(es, "demo-records")
     if with_activity:
-        attach_activity_emails(records, activity_emails(es, "demo-activity"))
+        attach_activity_emails(records, mailboxes_seen(es, "demo-"))
     labels = match(records).labels
     predicted = {r.record_id: str(labels[r.idx]) for r in records}
     return recall_by_evidence(records, predicted, load_truth(truth))

@@ -2,7 +2,7 @@
 
 A true pair of records is *identifier-linked* when, among that person's records, a chain of records
 sharing a contact point joins them: the same mailbox (canonical email, or one seen with the record in
-activity), the same phone number (last 8 digits), the same birth date, or the same street address
+activity or in tickets quoting its orders), the same phone number (last 8 digits), the same birth date, or the same street address
 (postcode and street). Every other true pair is *name-only*: nothing but a name (often a common one,
 or only a first name) speaks for it, and a careful human could not link it either without risking
 namesakes. Reporting the two recalls separately shows how much of the missed recall is recoverable.

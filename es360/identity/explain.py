@@ -17,9 +17,10 @@ from es360.identity.domains import attach_domain_typos, model_domain_counts
 from es360.identity.features import Rec, from_source
 from es360.identity.matcher import score_pair
 from es360.identity.model import Model
+from es360.identity.orders import mailboxes_seen
 from es360.identity.overrides import load_overrides
 from es360.identity.resolve import attach_activity_emails, load_model
-from es360.identity.source import RECORD_FIELDS, activity_emails
+from es360.identity.source import RECORD_FIELDS
 from es360.identity.spelling import attach_model_spellings
 
 _CONTEXT_LIMIT = 500
@@ -80,10 +81,9 @@ def _with_context(es: Elasticsearch, alias: str, core: list[dict[str, Any]], mod
 
 
 def _prepared(es: Elasticsearch, alias: str, model: Model, recs: list[Rec]) -> list[Rec]:
-    """Records read as the run that fitted `model` read them: mailboxes seen in activity, misspelt
-    first names and mistyped mail domains, shared family contacts."""
-    activity = alias[: -len("records")] + "activity"
-    attach_activity_emails(recs, activity_emails(es, activity, [r.record_id for r in recs]))
+    """Records read as the run that fitted `model` read them: mailboxes seen in activity and in tickets
+    quoting their orders, misspelt first names and mistyped mail domains, shared family contacts."""
+    attach_activity_emails(recs, mailboxes_seen(es, alias[: -len("records")], [r.record_id for r in recs]))
     attach_model_spellings(recs, model)
     attach_domain_typos(recs, model_domain_counts(model))
     mark_shared_contacts(recs)

@@ -21,8 +21,9 @@ from es360.identity.features import Rec
 from es360.identity.golden import golden_profile
 from es360.identity.matcher import MatchConfig, Resolution, match
 from es360.identity.model import Model
+from es360.identity.orders import mailboxes_seen
 from es360.identity.overrides import load_overrides
-from es360.identity.source import activity_emails, read_records
+from es360.identity.source import read_records
 from es360.identity.stable_ids import Assignment, assign_ids
 from es360.identity.store import (
     WriteReport,
@@ -166,7 +167,7 @@ def resolve(es: Elasticsearch, prefix: str, home: Path, *, truth: Path | None = 
     report.records = len(records)
     if use_activity:
         clock = time.perf_counter()
-        report.activity_emails = attach_activity_emails(records, activity_emails(es, f"{prefix}activity"))
+        report.activity_emails = attach_activity_emails(records, mailboxes_seen(es, prefix))
         report.seconds["read_activity"] = round(time.perf_counter() - clock, 3)
 
     overrides = load_overrides(home)
