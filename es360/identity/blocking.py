@@ -1,7 +1,7 @@
 """Blocking: candidate pairs are records that share at least one key, so cost grows near-linearly.
 
 Keys (a record has several): canonical email, email local part, E.164 phone, the phone's last
-8 digits, source id, nickname-canonical first name + phonetic last name, both names phonetic in
+8 digits, source id, street address (postcode and street), nickname-canonical first name + phonetic last name, both names phonetic in
 either order, last name + birth date, last name + postcode, first name + birth date, and birth
 date + postcode. A block larger than its limit is not compared all-pairs: its records are sorted
 by name and each is compared with its `window` nearest neighbours only (sorted neighbourhood), so
@@ -47,6 +47,8 @@ def record_keys(r: Rec) -> list[str]:
         keys.append("t:" + r.phone_tail)
     if r.source_id:
         keys.append("i:" + r.source_id.strip().lower())
+    if r.postcode and r.street:
+        keys.append(f"s:{r.postcode}|{r.street}")  # whatever the names: 'Hall Sarah' at Sarah Hall's address
     last_code = nysiis(r.last) if r.last else ""
     first_code = nysiis(r.first) if r.first and len(r.first) > 1 else ""
     if last_code:
@@ -71,7 +73,7 @@ def _sort_key(r: Rec) -> str:
     return f"{r.last} {r.first} {r.email_canon}"
 
 
-IDENTIFIER_KINDS = frozenset("epit")  # email, phone, source id, phone tail: small blocks are the norm
+IDENTIFIER_KINDS = frozenset("epits")  # email, phone, source id, phone tail, address: small blocks are the norm
 
 
 def candidate_pairs(records: list[Rec], max_block: int = 50, window: int = 8,
