@@ -94,6 +94,14 @@ def normalize_country(value: Any) -> Any:
     rules = phone_rules()
     if code in rules.countries:
         return rules.countries[code]
+    start = code.find("(")
+    if start > 0 and code.endswith(")"):  # 'Deutschland (DE)': the name, else the part in brackets
+        inside = java_trim(code[start + 1:-1])
+        found = rules.countries.get(java_trim(code[:start])) or rules.countries.get(inside)
+        if found is None and _java_length(inside) == 2:
+            found = inside.upper()
+        if found is not None:
+            return found
     if _java_length(code) == 2:
         return code.upper()
     return value  # unknown: the script leaves it as it was (and flags country_unknown)
