@@ -22,7 +22,7 @@ from es360.identity.compare import FIELDS, Comparison
 TF_FIELDS = ("first_name", "last_name")
 TF_CLAMP = (-3.0, 3.0)
 MAX_PRIOR = 0.5
-MIN_PAIRS_FOR_PRIOR = 1000
+MIN_PAIRS_FOR_PRIOR = 3000  # about 1,000 people: in smaller worlds most candidates match, and lambda says so
 WEIGHT_CLAMP = 20.0  # bits: no single field may decide more than this
 
 # Starting m-probabilities (over non-missing levels) before EM; rough, EM replaces them.
