@@ -718,6 +718,13 @@ class _PatternReplaceCharFilter(_CharFilter):
         # re.sub with a string replaces without a Python call per match; every backslash doubled,
         # the string has no escapes or group references left for re to read
         self._sub_with: Any = self.replace_fn if constant is None else constant.replace("\\", "\\\\")
+        # a pattern that always matches exactly one character of a big character class (such as
+        # `[^\p{L}\p{Nd}]`, hundreds of ranges) with a constant replacement maps each character on its
+        # own: str.translate with a table filled on first sight of each character replaces re.sub,
+        # which walks the whole class for every character (small classes stay with re.sub: faster)
+        self._table: _CharTable | None = (
+            _CharTable(pattern, constant) if constant is not None and _big_one_char_class(pattern) else None
+        )
 
     def apply(self, text: str) -> tuple[str, _OffsetMap | None]:
         rw = _Rewriter()
@@ -730,7 +737,51 @@ class _PatternReplaceCharFilter(_CharFilter):
         return rw.result()
 
     def fast(self, text: str) -> str:
+        if self._table is not None:
+            return text.translate(self._table)
         return self.pattern.sub(self._sub_with, text)
+
+
+class _CharTable(dict):
+    """A str.translate table for a one-character pattern: code point -> its replacement (the
+    constant where the pattern matches the character, else the character itself), filled lazily."""
+
+    __slots__ = ("_fullmatch", "_replacement")
+
+    def __init__(self, pattern: re.Pattern[str], replacement: str) -> None:
+        super().__init__()
+        self._fullmatch = pattern.fullmatch
+        self._replacement = replacement
+
+    def __missing__(self, code: int) -> str | int | None:
+        value: str | int | None = code
+        if self._fullmatch(chr(code)) is not None:
+            value = self._replacement or None  # None deletes, faster than mapping to ""
+        if len(self) < _CHAR_TABLE_LIMIT:
+            self[code] = value
+        return value
+
+
+_CHAR_TABLE_LIMIT = 65_536
+
+
+_BIG_CLASS_ITEMS = 16
+
+
+def _big_one_char_class(pattern: re.Pattern[str]) -> bool:
+    """Whether `pattern` is one character class of more than _BIG_CLASS_ITEMS items (ranges,
+    characters, categories): every match is exactly one character, so substituting matches is a
+    per-character map. False when unsure."""
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        items = list(_parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # noqa: BLE001 - an internal module: any surprise means no fast path
+        return False
+    if len(items) != 1:
+        return False
+    op, arg = items[0]
+    return str(op) == "IN" and isinstance(arg, list) and len(arg) > _BIG_CLASS_ITEMS
 
 
 _MAPPING_RULE = re.compile(r"(.*)\s*=>\s*(.*)\s*$", re.S)
@@ -2466,6 +2517,7 @@ class Analyzer:
         self._fast: Callable[[str], list[str]] | None = None
         self._fast_tokens: Callable[[str], list[Token]] | None = None
         self._fast_positions: Callable[[str], list[tuple[str, int]]] | None = None
+        self._fast_grouped: Callable[[str], Grouped] | None = None
         self._plan_fast_paths()
 
     def _bind(self, filters: Sequence[_Filter]) -> list[_Filter]:
@@ -2527,6 +2579,14 @@ class Analyzer:
             return self._fast_positions(text)
         return [(tok.term, tok.position) for tok in self.analyze(text)]
 
+    def grouped(self, text: str) -> Grouped:
+        """`positions(text)` grouped by term, as indexing adds them to postings: the distinct terms in
+        order of first occurrence, each term's position (an int) or positions (a tuple, for a repeated
+        term), the token count and the last token's position (-1 without tokens)."""
+        if self._fast_grouped is not None:
+            return self._fast_grouped(text)
+        return group_positions(self.positions(text))
+
     def terms(self, text: str) -> list[str]:
         """Just the terms, in stream order (fast path when every component allows it)."""
         if self._fast is not None:
@@ -2565,6 +2625,7 @@ class Analyzer:
             steps = steps[1:]
         if self.tokenizer.has_spans:
             self._fast_positions = _fast_positions_runner(self, steps, pre_lower, grams)
+            self._fast_grouped = _fast_grouped_runner(self, steps, pre_lower, grams)
         if grams is not None:
             return
         if type(self.tokenizer).fast is not _Tokenizer.fast:
@@ -2665,6 +2726,102 @@ def _fast_positions_runner(
                 if preserve and (len(term) < low or len(term) > high):
                     out.append((term, position))
         return out
+
+    return run
+
+
+Grouped = tuple[tuple[str, ...], tuple[Any, ...], int, int]
+GRAM_MEMO_LIMIT = 50_000  # terms whose n-grams a grouped runner remembers (names and street words recur)
+
+
+def group_positions(tokens: list[tuple[str, int]]) -> Grouped:
+    """`(term, position)` tokens grouped by term (see Analyzer.grouped)."""
+    grouped: dict[str, Any] = {}
+    for term, position in tokens:
+        seen = grouped.get(term)
+        if seen is None:
+            grouped[term] = position
+        elif type(seen) is int:
+            grouped[term] = (seen, position)
+        else:
+            grouped[term] = (*seen, position)
+    return tuple(grouped), tuple(grouped.values()), len(tokens), tokens[-1][1] if tokens else -1
+
+
+def _fast_grouped_runner(
+    analyzer: Analyzer, steps: list[tuple[bool, Callable[..., Any]]], pre_lower: bool, grams: _NGramFilter | None
+) -> Callable[[str], Grouped]:
+    """`grouped` of an analyzer that has a `_fast_positions_runner`: the same tokens, grouped as they
+    are made. A term's n-grams are remembered (they are a pure function of the term)."""
+    tokenizer = analyzer.tokenizer
+    if type(tokenizer).fast is not _Tokenizer.fast:
+        terms_of = tokenizer.fast  # the spans' terms, without their offsets and types
+    else:
+        spans_of = tokenizer.spans
+
+        def terms_of(text: str) -> list[str]:
+            return [span[0] for span in spans_of(text)]
+    char_filters = [cf.fast for cf in analyzer.char_filters]
+    grams_of = grams._grams if grams is not None else None
+    low, high, preserve = (grams.min_gram, grams.max_gram, grams.preserve) if grams is not None else (0, 0, False)
+    # edge n-grams of one term differ in length, hence are distinct (as is a preserved original,
+    # outside [low, high]): one token's grams need no grouping
+    distinct = grams is not None and grams.edge
+    memo: dict[str, tuple[str, ...]] = {}
+
+    def grams_with_original(term: str) -> tuple[str, ...]:
+        found = memo.get(term)
+        if found is None:
+            made = grams_of(term)  # type: ignore[misc]
+            if preserve and (len(term) < low or len(term) > high):
+                made.append(term)
+            found = tuple(made)
+            if len(memo) >= GRAM_MEMO_LIMIT:
+                memo.clear()
+            memo[term] = found
+        return found
+
+    def run(text: str) -> Grouped:
+        for char_filter in char_filters:
+            text = char_filter(text)
+        if pre_lower:
+            text = _java_lower(text)
+        tokens = terms_of(text)
+        if len(tokens) == 1 and (grams_of is None or distinct):  # one token (keyword tokenizer, one word)
+            term = tokens[0]
+            for is_map, fn in steps:
+                if is_map:
+                    term = fn(term)
+                elif not fn(term):
+                    return (), (), 0, -1
+            if grams_of is None:
+                return (term,), (0,), 1, 0
+            made = grams_with_original(term)
+            return made, (0,) * len(made), len(made), 0 if made else -1
+        grouped: dict[str, Any] = {}
+        count = 0
+        last = -1
+        for position, term in enumerate(tokens):
+            for is_map, fn in steps:
+                if is_map:
+                    term = fn(term)
+                elif not fn(term):
+                    break
+            else:
+                made = (term,) if grams_of is None else grams_with_original(term)
+                if not made:
+                    continue
+                count += len(made)
+                last = position
+                for gram in made:
+                    seen = grouped.get(gram)
+                    if seen is None:
+                        grouped[gram] = position
+                    elif type(seen) is int:
+                        grouped[gram] = (seen, position)
+                    else:
+                        grouped[gram] = (*seen, position)
+        return tuple(grouped), tuple(grouped.values()), count, last
 
     return run
 

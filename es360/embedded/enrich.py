@@ -115,7 +115,7 @@ class EnrichService:
                 projected = {f: v for f in wanted if (v := _get_path(source, f)) is not None}
                 if match_field not in projected:
                     continue
-                index.index_doc(f"{count}", _nest(projected))
+                index.write_doc(f"{count}", _nest(projected))
                 count += 1
         index.refresh()
         for old in [i for i in self.engine.indices.values()

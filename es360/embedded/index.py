@@ -11,10 +11,19 @@ from typing import Any
 import orjson
 
 from . import settings as settings_mod
-from .analysis import AnalysisRegistry
+from .analysis import AnalysisRegistry, Grouped
 from .errors import EsError, document_parsing, mapper_parsing, version_conflict
 from .mapping import Field, Mapping, ParsedDoc
-from .segment import Column, InvertedField, KeywordPostings, Segment, VectorColumn
+from .segment import (
+    INT_BYTES,
+    Column,
+    InvertedField,
+    KeywordPostings,
+    Postings,
+    Segment,
+    VectorColumn,
+    positional_postings,
+)
 
 POSITION_GAP = 100
 MEMO_LIMIT = 50_000  # values whose analysis (or normalized term) a field's indexer remembers
@@ -149,6 +158,17 @@ class Index:
                   version: int | None = None, version_type: str | None = None,
                   routing: str | None = None) -> dict[str, Any]:
         """Index (or create) one document; returns ES's write result fields."""
+        state, created = self.write_doc(doc_id, source, op_type=op_type, if_seq_no=if_seq_no,
+                                        if_primary_term=if_primary_term, version=version,
+                                        version_type=version_type, routing=routing)
+        return self._result("created" if created else "updated", doc_id, state)
+
+    def write_doc(self, doc_id: str, source: dict[str, Any], *, op_type: str = "index",
+                  if_seq_no: int | None = None, if_primary_term: int | None = None,
+                  version: int | None = None, version_type: str | None = None,
+                  routing: str | None = None) -> tuple[DocState, bool]:
+        """`index_doc` without building the response: the new version's state and whether it was
+        created (rather than updated). For internal writers that do not answer per document."""
         if self.closed:
             raise index_closed(self.name, self.uuid)
         existing = self.docs.get(doc_id)
@@ -176,7 +196,7 @@ class Index:
             state.row = self.store.put_doc(self.uuid, doc_id, state.seq_no, state.version, state.primary_term,
                                            routing, raw, existing.row if existing is not None else -1)
         self.stats["index_total"] += 1
-        return self._result("created" if existing is None else "updated", doc_id, state)
+        return state, existing is None
 
     def delete_doc(self, doc_id: str, *, if_seq_no: int | None = None, if_primary_term: int | None = None,
                    version: int | None = None, version_type: str | None = None) -> dict[str, Any]:
@@ -325,34 +345,9 @@ class Index:
             inv = seg.inverted.get(path)
             if inv is None:
                 inv = seg.inverted[path] = InvertedField(with_positions=True)
-            analyze = self.analysis.analyzer(f.analyzer).positions
+            analyze = self.analysis.analyzer(f.analyzer).grouped
             gap = int(f.params.get("position_increment_gap", POSITION_GAP))
-            add_tokens = inv.add_grouped
-            # value -> its analysis, grouped by term: an index analyzer is a pure function of the
-            # value (fixed until the analysis settings change, which drops every indexer), and
-            # names, cities and streets recur, as does every value when a document is updated
-            memo: dict[str, AnalyzedValue] = {}
-
-            def index_text(docnum: int, values: list[Any]) -> None:
-                if not present or present[-1] != docnum:
-                    present.append(docnum)
-                base = 0
-                for value in values:
-                    remember = type(value) is str and len(value) <= MEMO_MAX_CHARS
-                    found = memo.get(value) if remember else None
-                    if found is None:
-                        found = analyzed(analyze(value))
-                        if remember:
-                            if len(memo) >= MEMO_LIMIT:
-                                memo.clear()
-                            memo[value] = found
-                    count = found[2]
-                    if count:
-                        add_tokens(docnum, found[0], found[1], base, count)
-                        base += found[3] + gap + 1
-                    elif base == 0:
-                        add_tokens(docnum, (), (), 0, 0)
-            return index_text
+            return self._text_indexer(present, inv, analyze, gap)
         if f.is_numeric and t != "token_count":
             column = seg.columns.get(path)
             if column is None:
@@ -373,6 +368,70 @@ class Index:
                 present.append(docnum)
             self._index_field(docnum, f, path, values)
         return index_other
+
+    @staticmethod
+    def _text_indexer(present: array, inv: InvertedField, analyze: Callable[[str], Grouped], gap: int
+                      ) -> Callable[[int, list[Any]], None]:
+        """The indexer of a text field analysed at index time: postings with positions and norms."""
+        # value -> its analysis, grouped by term: an index analyzer is a pure function of the
+        # value (fixed until the analysis settings change, which drops every indexer), and
+        # names, cities and streets recur, as does every value when a document is updated
+        memo: dict[str, Grouped] = {}
+        count_tokens = inv._count
+        if not inv.with_positions:  # not made by this path: the general way to add tokens
+            add_tokens = inv.add_grouped
+        else:
+            # InvertedField.add_grouped for positional postings, inlined; raw dict reads and writes
+            # (a term found once in the index is stored as the tuple (docnum, position))
+            terms = inv.terms
+            terms_get = dict.get.__get__(terms)
+            terms_set = dict.__setitem__.__get__(terms)
+
+            def add_tokens(docnum: int, found_terms: tuple[str, ...], positions: tuple[Any, ...], base: int,
+                           length: int) -> None:
+                for term, where in zip(found_terms, positions, strict=True):
+                    postings = terms_get(term)
+                    if postings is None:
+                        inv._sorted = None
+                        if type(where) is int:
+                            terms_set(term, (docnum, where + base))
+                            continue
+                        postings = Postings(True)
+                        terms_set(term, postings)
+                    elif type(postings) is tuple:
+                        postings = positional_postings(postings)
+                        terms_set(term, postings)
+                    if type(where) is int:
+                        docs = postings.docs
+                        if postings._freqs is None and docs[-1] != docnum:  # Postings.add_one's common case
+                            docs.append(docnum)
+                            postings.positions.append(where + base)
+                        else:
+                            postings.add_one(docnum, where + base)
+                    else:
+                        postings.add(docnum, [p + base for p in where])
+                count_tokens(docnum, length)
+
+        def index_text(docnum: int, values: list[Any]) -> None:
+            if not present or present[-1] != docnum:
+                present.append(docnum)
+            base = 0
+            for value in values:
+                remember = type(value) is str and len(value) <= MEMO_MAX_CHARS
+                found = memo.get(value) if remember else None
+                if found is None:
+                    found = analyze(value)
+                    if remember:
+                        if len(memo) >= MEMO_LIMIT:
+                            memo.clear()
+                        memo[value] = found
+                count = found[2]
+                if count:
+                    add_tokens(docnum, found[0], found[1], base, count)
+                    base += found[3] + gap + 1
+                elif base == 0:
+                    count_tokens(docnum, 0)  # what adding no tokens does
+        return index_text
 
     @staticmethod
     def _keyword_indexer(present: array, inv: InvertedField | None, col: Column | None
@@ -407,7 +466,7 @@ class Index:
                 inv.doc_count += 1
             else:
                 if size < docnum:
-                    lengths.extend([0] * (docnum + 1 - size))
+                    lengths.frombytes(bytes(INT_BYTES * (docnum + 1 - size)))  # zeros for the docs in between
                 if lengths[docnum] == 0:
                     inv.doc_count += 1
                 lengths[docnum] += count
@@ -602,25 +661,6 @@ def source_bytes(source: dict[str, Any]) -> bytes:
     """Serialized `_source`, copied to an exact-size buffer: orjson's output keeps a ~4 KB
     allocation per object, which would cost ~4 GB of RSS per million stored documents."""
     return memoryview(orjson.dumps(source)).tobytes()
-
-
-AnalyzedValue = tuple[tuple[str, ...], tuple[Any, ...], int, int]
-
-
-def analyzed(tokens: list[tuple[str, int]]) -> AnalyzedValue:
-    """A value's `(term, position)` tokens as InvertedField.add_grouped takes them: the distinct terms
-    in order of first occurrence, each term's position (an int) or positions (a tuple, for a repeated
-    term), the token count and the last position."""
-    grouped: dict[str, Any] = {}
-    for term, position in tokens:
-        seen = grouped.get(term)
-        if seen is None:
-            grouped[term] = position
-        elif type(seen) is int:
-            grouped[term] = (seen, position)
-        else:
-            grouped[term] = (*seen, position)
-    return tuple(grouped), tuple(grouped.values()), len(tokens), tokens[-1][1] if tokens else -1
 
 
 def _skip(*_args: Any) -> None:

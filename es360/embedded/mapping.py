@@ -374,19 +374,43 @@ class _DocParser:
             if entry is not None and value is not None:
                 # fast path: what parse_value does for a plain value of a mapped field or object
                 if type(value) is list:
-                    if entry[0] is _LEAF and not entry[3] and value:
+                    if entry[0] is _LEAF and value:
                         convert = entry[2]
                         converted_all = [convert(v) for v in value]
+                        subs = entry[3]
                         for converted in converted_all:
                             if converted is _SLOW:
                                 break
                         else:
-                            found = values.get(entry[1])
-                            if found is None:
-                                values[entry[1]] = converted_all
+                            if not subs:
+                                found = values.get(entry[1])
+                                if found is None:
+                                    values[entry[1]] = converted_all
+                                else:
+                                    found.extend(converted_all)
+                                continue
+                            # multi-fields: strings short enough for no term limit, added item by
+                            # item (field then multi-fields) as the generic path does
+                            for v in value:
+                                if type(v) is not str or len(v) > _SAFE_TERM_CHARS:
+                                    break
                             else:
-                                found.extend(converted_all)
-                            continue
+                                path = entry[1]
+                                for v, converted in zip(value, converted_all, strict=True):
+                                    found = values.get(path)
+                                    if found is None:
+                                        values[path] = [converted]
+                                    else:
+                                        found.append(converted)
+                                    for sub_path, limit in subs:
+                                        if limit is not None and len(v) > limit:
+                                            continue
+                                        found = values.get(sub_path)
+                                        if found is None:
+                                            values[sub_path] = [v]
+                                        else:
+                                            found.append(v)
+                                continue
                 elif entry[0] is _LEAF:
                     subs = entry[3]
                     # a very long string takes the generic path, which checks Lucene's term limit
@@ -755,6 +779,10 @@ def check_term_size(f: Field, text: str) -> str:
     return text
 
 
+_DATE_MEMO_LIMIT = 20_000  # date strings whose millis a date field's converter remembers
+_DATE_MEMO_CHARS = 40  # ... when they are this short
+
+
 def _as_str(v: Any) -> Any:
     """The fast converter of text and keyword fields: a string converts to itself."""
     return v if type(v) is str else _SLOW
@@ -809,24 +837,35 @@ def _fast_converter(f: Field) -> Any:
         # a yyyy-MM-dd string is what strict_date (or date) reads first, as _iso_days does
         day_first = first_format in ("strict_date", "date")
 
+        # string -> millis of recent values: parsing is a pure function of the string, and dates
+        # recur (a run's timestamp on every document it writes, days, hours)
+        memo: dict[str, Any] = {}
+
         def to_millis(v: Any) -> Any:
             if type(v) is not str:
                 return _SLOW
+            found = memo.get(v)
+            if found is not None:
+                return found
             if iso_first:  # what formatter.parse tries first for these formats
                 last = _LAST_PRINTED
                 if last[0] is v:  # the very string the date processor just printed
                     return last[1]
-                millis = iso_millis(v)
-                if millis is not None:
-                    return millis
+                found = iso_millis(v)
             elif day_first and len(v) == 10:
                 days = _iso_days(v)
                 if days is not None:
-                    return days * 86_400_000
-            try:
-                return formatter.parse(v)
-            except EsError:
-                return _SLOW  # the generic path raises (or ignores) it with the document's context
+                    found = days * 86_400_000
+            if found is None:
+                try:
+                    found = formatter.parse(v)
+                except EsError:
+                    return _SLOW  # the generic path raises (or ignores) it with the document's context
+            if len(v) <= _DATE_MEMO_CHARS:
+                if len(memo) >= _DATE_MEMO_LIMIT:
+                    memo.clear()
+                memo[v] = found
+            return found
         return to_millis
     return None
 

@@ -13,56 +13,104 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Postings", "KeywordPostings", "SingleDocPostings", "SinglePositionPostings", "TermDict", "add_keyword_doc",
+           "positional_postings", "INT_BYTES",
            "InvertedField", "Column", "VectorColumn", "Segment"]
 
 
 class Postings:
-    """One term's postings: docnums, term frequencies and (for text) flat positions."""
+    """One term's postings: docnums, term frequencies and (for text) flat positions.
 
-    __slots__ = ("docs", "freqs", "positions", "pos_start")
+    While no document holds the term more than once (the usual case: n-grams, names, ids), the
+    frequencies (all 1) and the position starts (doc i's position sits at i) are implicit, so adding
+    a document is two appends; both arrays are made when a document holds the term twice. Reads see
+    `docs`, `freqs`, `positions`, `pos_start`, `doc_array()`, `freq_array()` and `positions_of(i)`.
+    """
+
+    __slots__ = ("docs", "positions", "_freqs", "_starts")
 
     def __init__(self, with_positions: bool) -> None:
         self.docs = array("i")
-        self.freqs = array("i")
         self.positions = array("i") if with_positions else None
-        self.pos_start = array("i") if with_positions else None
+        self._freqs: array | None = None  # None: every frequency is 1
+        self._starts: array | None = None  # doc i's first position (kept with _freqs)
+
+    def _explicit(self) -> array:
+        """Make the frequencies (and position starts) explicit; returns the frequencies."""
+        freqs = self._freqs
+        if freqs is None:
+            n = len(self.docs)
+            freqs = self._freqs = array("i", [1]) * n
+            if self.positions is not None:
+                self._starts = array("i", range(n))
+        return freqs
 
     def add(self, doc: int, positions: list[int]) -> None:
-        if self.docs and self.docs[-1] == doc:
+        docs = self.docs
+        flat = self.positions
+        if docs and docs[-1] == doc:
             # same doc again (multi-valued field): positions continue
-            self.freqs[-1] += len(positions)
-            if self.positions is not None:
-                self.positions.extend(positions)
+            self._explicit()[-1] += len(positions)
+            if flat is not None:
+                flat.extend(positions)
             return
-        self.docs.append(doc)
-        self.freqs.append(len(positions))
-        if self.positions is not None:
-            self.pos_start.append(len(self.positions))
-            self.positions.extend(positions)
+        if self._freqs is None and len(positions) == 1:
+            docs.append(doc)
+            if flat is not None:
+                flat.append(positions[0])
+            return
+        freqs = self._explicit()
+        docs.append(doc)
+        freqs.append(len(positions))
+        if flat is not None:
+            self._starts.append(len(flat))  # type: ignore[union-attr]
+            flat.extend(positions)
 
     def add_one(self, doc: int, position: int) -> None:
         """`add(doc, [position])` without the list."""
         docs = self.docs
+        flat = self.positions
         if docs and docs[-1] == doc:
-            self.freqs[-1] += 1
-            if self.positions is not None:
-                self.positions.append(position)
-            return
-        docs.append(doc)
-        self.freqs.append(1)
-        if self.positions is not None:
-            self.pos_start.append(len(self.positions))
-            self.positions.append(position)
+            self._explicit()[-1] += 1
+        elif self._freqs is None:
+            docs.append(doc)
+        else:
+            docs.append(doc)
+            self._freqs.append(1)
+            if flat is not None:
+                self._starts.append(len(flat))  # type: ignore[union-attr]
+        if flat is not None:
+            flat.append(position)
+
+    @property
+    def freqs(self) -> array:
+        if self._freqs is not None:
+            return self._freqs
+        return array("i", [1]) * len(self.docs)
+
+    @property
+    def pos_start(self) -> array | None:
+        if self.positions is None:
+            return None
+        if self._starts is not None:
+            return self._starts
+        return array("i", range(len(self.docs)))
 
     def doc_array(self) -> np.ndarray:
         return np.frombuffer(self.docs.tobytes(), dtype=np.int32)
 
     def freq_array(self) -> np.ndarray:
-        return np.frombuffer(self.freqs.tobytes(), dtype=np.int32)
+        if self._freqs is None:
+            return np.ones(len(self.docs), dtype=np.int32)
+        return np.frombuffer(self._freqs.tobytes(), dtype=np.int32)
 
     def positions_of(self, i: int) -> array:
-        start = self.pos_start[i]
-        return self.positions[start:start + self.freqs[i]]
+        flat = self.positions
+        if flat is None:
+            raise TypeError("these postings have no positions")
+        if self._freqs is None:
+            return flat[i:i + 1]
+        start = self._starts[i]  # type: ignore[index]
+        return flat[start:start + self._freqs[i]]
 
 
 class KeywordPostings:
@@ -194,14 +242,16 @@ def _view(value: Any) -> Any:
     return value
 
 
-def _positional(value: Any) -> Postings:
+def positional_postings(value: Any) -> Postings:
     """Positional postings holding what a compact `(doc, position)` value holds, to add to."""
     postings = Postings(True)
-    postings.add_one(value[0], value[1])
+    postings.docs.append(value[0])
+    postings.positions.append(value[1])  # type: ignore[union-attr]
     return postings
 
 
 _ABSENT: Any = object()
+INT_BYTES = array("i").itemsize  # zero bytes appended to an array("i") are that many zeros
 
 
 class TermDict(dict):
@@ -310,7 +360,7 @@ class InvertedField:
                     continue
                 postings = terms[term] = Postings(True)
             elif type(postings) is tuple:
-                postings = terms[term] = _positional(postings)
+                postings = terms[term] = positional_postings(postings)
             postings.add(doc, positions)
         self._count(doc, length)
 
@@ -334,16 +384,14 @@ class InvertedField:
                     continue
                 postings = postings_of[term] = Postings(True)
             elif type(postings) is tuple:
-                postings = postings_of[term] = _positional(postings)
-            if type(where) is int:  # Postings.add_one, inlined
-                docs, flat = postings.docs, postings.positions
-                if docs and docs[-1] == doc:
-                    postings.freqs[-1] += 1
-                else:
+                postings = postings_of[term] = positional_postings(postings)
+            if type(where) is int:
+                docs = postings.docs
+                if postings._freqs is None and docs[-1] != doc:  # Postings.add_one's common case, inlined
                     docs.append(doc)
-                    postings.freqs.append(1)
-                    postings.pos_start.append(len(flat))
-                flat.append(where + base)
+                    postings.positions.append(where + base)
+                else:
+                    postings.add_one(doc, where + base)
             else:
                 postings.add(doc, [p + base for p in where])
         self._count(doc, length)
@@ -358,7 +406,7 @@ class InvertedField:
                 self._sorted = None
             else:
                 if type(postings) is tuple:
-                    postings = terms[term] = _positional(postings)
+                    postings = terms[term] = positional_postings(postings)
                 postings.add_one(doc, 0)
         else:
             if term not in terms:
@@ -374,7 +422,7 @@ class InvertedField:
             if size == doc:
                 lengths.append(0)
             else:
-                lengths.extend([0] * (doc + 1 - size))
+                lengths.frombytes(bytes(INT_BYTES * (doc + 1 - size)))  # zeros for the docs in between
         if lengths[doc] == 0:
             self.doc_count += 1
         lengths[doc] += length
