@@ -63,7 +63,17 @@ class Engine:
             self.indices[name] = index
 
     def commit(self) -> None:
+        """Make every write so far durable now (as the engine lock's holder)."""
         self.store.commit()
+
+    def seal(self) -> int:
+        """End a request's writes (under the lock); the ticket for `wait_durable` (0: it wrote nothing)."""
+        return self.store.seal()
+
+    def wait_durable(self, ticket: int) -> None:
+        """Wait, without the lock, until the writes of the request that got `ticket` are committed."""
+        if ticket:
+            self.store.wait_durable(ticket)
 
     def close(self) -> None:
         self.store.close()

@@ -18,6 +18,7 @@ import orjson
 from . import DEFAULT_PORT
 from .engine import Engine
 from .errors import EsError
+from .gcpause import no_cyclic_gc
 from .rest import MethodNotAllowed, Request, Response, router
 
 MAX_BODY = 100 * 1024 * 1024
@@ -60,7 +61,7 @@ class Refresher:
         import time
 
         while not self._stop.wait(self.TICK_S):
-            with self.engine.lock:
+            with self.engine.lock, no_cyclic_gc():  # a refresh builds index data, as a bulk request does
                 now = time.monotonic()
                 for index in list(self.engine.indices.values()):
                     if not index.dirty:
@@ -176,21 +177,42 @@ def json_payload(body: Any, pretty: bool = False) -> bytes:
 
 
 def dispatch(engine: Engine, request: Request) -> Response:
-    """Route one request and turn results and errors into ES-shaped responses."""
+    """Route one request and turn results and errors into ES-shaped responses; the response leaves
+    only once what the request wrote is durable (committed outside the engine lock, see storage.py)."""
+    durable = _Ticket()
+    response = _respond(engine, request, durable)
+    try:
+        engine.wait_durable(durable.value)
+    except Exception as exc:  # noqa: BLE001 - a write that is not durable is not acknowledged
+        log.exception("commit failed on %s %s", request.method, request.path)
+        return Response(500, EsError(500, "exception", f"{type(exc).__name__}: {exc}").body())
+    return response
+
+
+class _Ticket:
+    """The durability ticket of a request's writes (0: none)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+def _respond(engine: Engine, request: Request, durable: _Ticket) -> Response:
     security = engine.extensions.get("security")
     try:
         if security is None:
             handler, path_params, _ = router.resolve(request.method, request.path)
             request.path_params = path_params
-            with engine.lock:
-                result = _run(engine, handler, request)
+            with engine.lock, no_cyclic_gc():
+                result = _run(engine, handler, request, durable)
         else:
             with engine.lock:
                 subject = security.authenticate(request)
             handler, path_params, pattern = router.resolve(request.method, request.path)
             request.path_params = path_params
-            with engine.lock, security.authorize(subject, request, pattern):
-                result = _run(engine, handler, request)
+            with engine.lock, no_cyclic_gc(), security.authorize(subject, request, pattern):
+                result = _run(engine, handler, request, durable)
                 security.remember(subject, pattern, result)
     except MethodNotAllowed as exc:
         text = (f"Incorrect HTTP method for uri [{exc.path}] and method [{exc.method}], allowed: "
@@ -212,15 +234,13 @@ def dispatch(engine: Engine, request: Request) -> Response:
     return Response(200, result)
 
 
-def _run(engine: Engine, handler: Any, request: Request) -> Any:
-    """Run a handler (under the engine lock) and commit what it wrote, even when it fails."""
+def _run(engine: Engine, handler: Any, request: Request, durable: _Ticket) -> Any:
+    """Run a handler (under the engine lock) and seal what it wrote, even when it fails: writes
+    already applied in memory become durable too. The caller waits for them outside the lock."""
     try:
-        result = handler(engine, request)
-        engine.commit()
-    except BaseException:
-        engine.commit()  # writes already applied in memory stay durable and consistent
-        raise
-    return result
+        return handler(engine, request)
+    finally:
+        durable.value = engine.seal()
 
 
 # ---- filter_path ---------------------------------------------------------------------------------
