@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
@@ -20,49 +21,71 @@ PAGE = 5000
 def scan_pit(es: Elasticsearch, index: str, *, query: dict[str, Any] | None = None, fields: list[str] | None = None,
              page: int = PAGE, keep_alive: str = "2m") -> Iterator[dict[str, Any]]:
     """Every hit of `index` (an alias is fine), in a stable order, through a point-in-time."""
+    for hits in scan_pages(es, index, query=query, fields=fields, page=page, keep_alive=keep_alive):
+        yield from hits
+
+
+def scan_pages(es: Elasticsearch, index: str, *, query: dict[str, Any] | None = None,
+               fields: list[str] | None = None, page: int = PAGE, keep_alive: str = "2m"
+               ) -> Iterator[list[dict[str, Any]]]:
+    """The hits of `index` page by page, through a point-in-time and search_after. The next page is
+    requested as soon as a page arrives, so the cluster serves it while the caller works on this one."""
     try:
         pit = es.open_point_in_time(index=index, keep_alive=keep_alive)["id"]
     except NotFoundError:
         raise Es360Error(f"Index {index} does not exist; run `es360 setup` first.") from None
-    after: list[Any] | None = None
+    base: dict[str, Any] = {"size": page, "sort": [{"_shard_doc": "asc"}], "track_total_hits": False}
+    if query is not None:
+        base["query"] = query
+    if fields is not None:
+        base["_source"] = fields
+
+    def fetch(pit_id: str, after: list[Any] | None) -> tuple[str, list[dict[str, Any]]]:
+        body = base if after is None else {**base, "search_after": after}
+        response = es.search(pit={"id": pit_id, "keep_alive": keep_alive}, **body)
+        return response.get("pit_id", pit_id), response["hits"]["hits"]
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="es360-scan")
+    ahead: Future[tuple[str, list[dict[str, Any]]]] | None = None
     try:
-        while True:
-            body: dict[str, Any] = {"size": page, "sort": [{"_shard_doc": "asc"}], "track_total_hits": False}
-            if query is not None:
-                body["query"] = query
-            if fields is not None:
-                body["_source"] = fields
-            if after is not None:
-                body["search_after"] = after
-            response = es.search(pit={"id": pit, "keep_alive": keep_alive}, **body)
-            pit = response.get("pit_id", pit)
-            hits = response["hits"]["hits"]
-            if not hits:
+        pit, hits = fetch(pit, None)
+        while hits:
+            if len(hits) >= page:
+                ahead = pool.submit(fetch, pit, hits[-1]["sort"])
+            yield hits
+            if ahead is None:
                 return
-            yield from hits
-            after = hits[-1]["sort"]
-            if len(hits) < page:
-                return
+            pit, hits = ahead.result()
+            ahead = None
     finally:
+        if ahead is not None:  # the caller stopped early: let the request in flight finish first
+            with contextlib.suppress(Exception):
+                ahead.result()
+        pool.shutdown(wait=True)
         with contextlib.suppress(ApiError, TransportError):  # best effort: the PIT expires anyway
             es.close_point_in_time(id=pit)
 
 
 def read_records(es: Elasticsearch, alias: str, progress: Callable[[int], None] | None = None) -> list[Rec]:
     """All source records of `alias` as features, ordered (and `idx` numbered) by record_id, so a run
-    does not depend on the order the cluster returns documents in."""
-    hits = []
-    for hit in scan_pit(es, alias):  # whole _source: cheaper to serve than a filtered one
-        src = hit.get("_source") or {}
-        src.pop("raw", None)
-        src.pop("extra", None)
-        hits.append(hit)
-        if progress is not None and len(hits) % PAGE == 0:
-            progress(len(hits))
-    if progress is not None:
-        progress(len(hits))
-    hits.sort(key=lambda h: (str((h.get("_source") or {}).get("record_id") or ""), h["_id"]))
-    return [from_source(i, hit.get("_source") or {}, hit["_id"], hit["_index"]) for i, hit in enumerate(hits)]
+    does not depend on the order the cluster returns documents in. Each page's features are built
+    while the next page is read."""
+    keyed: list[tuple[str, str, Rec]] = []
+    for hits in scan_pages(es, alias):  # whole _source: cheaper to serve than a filtered one
+        for hit in hits:
+            src = hit.get("_source") or {}
+            src.pop("raw", None)
+            src.pop("extra", None)
+            keyed.append((str(src.get("record_id") or ""), hit["_id"], from_source(0, src, hit["_id"], hit["_index"])))
+        if progress is not None:
+            progress(len(keyed))
+    if progress is not None and not keyed:
+        progress(0)
+    keyed.sort(key=lambda k: (k[0], k[1]))
+    records = [rec for _, _, rec in keyed]
+    for i, rec in enumerate(records):
+        rec.idx = i
+    return records
 
 
 def activity_emails(es: Elasticsearch, alias: str, record_ids: list[str] | None = None) -> dict[str, set[str]]:
