@@ -423,10 +423,11 @@ class InvertedField:
                 lengths.append(0)
             else:
                 lengths.frombytes(bytes(INT_BYTES * (doc + 1 - size)))  # zeros for the docs in between
-        if lengths[doc] == 0:
-            self.doc_count += 1
-        lengths[doc] += length
-        self.sum_ttf += length
+        if length:  # a value without tokens ("") leaves the document out of the field's statistics, as in Lucene
+            if lengths[doc] == 0:
+                self.doc_count += 1
+            lengths[doc] += length
+            self.sum_ttf += length
 
     def sorted_terms(self) -> list[str]:
         if self._sorted is None:
