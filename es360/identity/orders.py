@@ -16,28 +16,10 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from es360.identity.source import activity_emails
+from es360.identity.source import activity_emails, composite_buckets
 from es360.identity.text import canonical_email
 
-PAGE = 5000
 TERMS_BATCH = 1000
-
-
-def composite_buckets(es: Elasticsearch, index: str, query: dict[str, Any],
-                      sources: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Every bucket key of a composite aggregation over `index`, page by page."""
-    after: dict[str, Any] | None = None
-    while True:
-        composite: dict[str, Any] = {"size": PAGE, "sources": sources}
-        if after is not None:
-            composite["after"] = after
-        response = es.search(index=index, size=0, query=query, aggs={"pairs": {"composite": composite}})
-        agg = response["aggregations"]["pairs"]
-        for bucket in agg["buckets"]:
-            yield bucket["key"]
-        after = agg.get("after_key")
-        if not agg["buckets"] or after is None:
-            return
 
 
 def _quoted(es: Elasticsearch, tickets: str, refs: list[str] | None) -> dict[str, set[str]]:

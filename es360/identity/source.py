@@ -99,19 +99,25 @@ def activity_emails(es: Elasticsearch, alias: str, record_ids: list[str] | None 
     sources = [{"source": {"terms": {"field": "identity.source"}}}, {"id": {"terms": {"field": "identity.source_id"}}},
                {"email": {"terms": {"field": "identity.email"}}}]
     out: dict[str, set[str]] = {}
+    for key in composite_buckets(es, alias, {"bool": {"filter": filters}}, sources):
+        email = canonical_email(str(key["email"]))
+        if email:
+            out.setdefault(f"{key['source']}:{key['id']}", set()).add(email)
+    return out
+
+
+def composite_buckets(es: Elasticsearch, index: str, query: dict[str, Any],
+                      sources: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Every bucket key of a composite aggregation over `index`, page by page."""
     after: dict[str, Any] | None = None
     while True:
         composite: dict[str, Any] = {"size": PAGE, "sources": sources}
         if after is not None:
             composite["after"] = after
-        response = es.search(index=alias, size=0, query={"bool": {"filter": filters}},
-                             aggs={"pairs": {"composite": composite}})
+        response = es.search(index=index, size=0, query=query, aggs={"pairs": {"composite": composite}})
         agg = response["aggregations"]["pairs"]
         for bucket in agg["buckets"]:
-            key = bucket["key"]
-            email = canonical_email(str(key["email"]))
-            if email:
-                out.setdefault(f"{key['source']}:{key['id']}", set()).add(email)
+            yield bucket["key"]
         after = agg.get("after_key")
         if not agg["buckets"] or after is None:
-            return out
+            return
