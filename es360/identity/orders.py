@@ -2,11 +2,12 @@
 
 A ticket that quotes an order number ("my order O-104233 arrived broken") was almost always
 written by the person who placed that order, often from another mailbox than the shop account's.
-The tickets pipeline keeps the order numbers a ticket quotes as digits (`order_refs`) and the
-activity pipeline keeps each order's digits (`order.ref`); joining the two gives, per account that
-placed a quoted order, the requester mailboxes that quoted it. Identity resolution treats them like
-mailboxes seen with the account in activity (es360.identity.source.activity_emails). A number that
-matches no order, or orders of more than one account, is no evidence.
+The tickets pipeline keeps the order numbers a ticket quotes as digits (`order_refs`); the orders'
+digits are computed when resolve asks (a search-time runtime field over `order.id`), so ingesting
+orders pays nothing for it. Joining the two gives, per account that placed a quoted order, the
+requester mailboxes that quoted it. Identity resolution treats them like mailboxes seen with the
+account in activity (es360.identity.source.activity_emails). A number that matches no order, or
+orders of more than one account, is no evidence.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from es360.identity.source import activity_emails, composite_buckets
 from es360.identity.text import canonical_email
 
 TERMS_BATCH = 1000
+# the digits of an order id ('O-104233' -> '104233'), as tickets' order_refs hold quoted numbers
+ORDER_DIGITS = {"order_digits": {"type": "keyword", "script": {"lang": "painless", "source": (
+    "if (doc['order.id'].size() == 0) { return; } "
+    "String digits = /[^0-9]/.matcher(doc['order.id'].value).replaceAll(''); "
+    "if (digits.length() >= 5) { emit(digits); }")}}}
 
 
 def _quoted(es: Elasticsearch, tickets: str, refs: list[str] | None) -> dict[str, set[str]]:
@@ -39,15 +45,15 @@ def _quoted(es: Elasticsearch, tickets: str, refs: list[str] | None) -> dict[str
 def _placed(es: Elasticsearch, activity: str, refs: list[str] | None = None,
             source_ids: list[str] | None = None) -> dict[str, set[str]]:
     """Order number -> record ids (`source:source_id`) of the accounts whose orders carry it."""
-    filters: list[dict[str, Any]] = [{"exists": {"field": "order.ref"}}, {"exists": {"field": "identity.source_id"}}]
+    filters: list[dict[str, Any]] = [{"exists": {"field": "order.id"}}, {"exists": {"field": "identity.source_id"}}]
     if source_ids is not None:
         filters.append({"terms": {"identity.source_id": source_ids}})
     out: dict[str, set[str]] = {}
     for batch in _batches(refs):
-        query = {"bool": {"filter": filters + ([{"terms": {"order.ref": batch}}] if batch is not None else [])}}
-        for key in composite_buckets(es, activity, query, [{"ref": {"terms": {"field": "order.ref"}}},
-                                                           {"source": {"terms": {"field": "identity.source"}}},
-                                                           {"id": {"terms": {"field": "identity.source_id"}}}]):
+        query = {"bool": {"filter": filters + ([{"terms": {"order_digits": batch}}] if batch is not None else [])}}
+        sources = [{"ref": {"terms": {"field": "order_digits"}}}, {"source": {"terms": {"field": "identity.source"}}},
+                   {"id": {"terms": {"field": "identity.source_id"}}}]
+        for key in composite_buckets(es, activity, query, sources, ORDER_DIGITS):
             out.setdefault(str(key["ref"]), set()).add(f"{key['source']}:{key['id']}")
     return out
 

@@ -106,15 +106,16 @@ def activity_emails(es: Elasticsearch, alias: str, record_ids: list[str] | None 
     return out
 
 
-def composite_buckets(es: Elasticsearch, index: str, query: dict[str, Any],
-                      sources: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def composite_buckets(es: Elasticsearch, index: str, query: dict[str, Any], sources: list[dict[str, Any]],
+                      runtime_mappings: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
     """Every bucket key of a composite aggregation over `index`, page by page."""
     after: dict[str, Any] | None = None
+    extra: dict[str, Any] = {"runtime_mappings": runtime_mappings} if runtime_mappings else {}
     while True:
         composite: dict[str, Any] = {"size": PAGE, "sources": sources}
         if after is not None:
             composite["after"] = after
-        response = es.search(index=index, size=0, query=query, aggs={"pairs": {"composite": composite}})
+        response = es.search(index=index, size=0, query=query, aggs={"pairs": {"composite": composite}}, **extra)
         agg = response["aggregations"]["pairs"]
         for bucket in agg["buckets"]:
             yield bucket["key"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
-from es360.identity.orders import mailboxes_seen, ticket_order_emails
+from es360.identity.orders import ORDER_DIGITS, mailboxes_seen, ticket_order_emails
 from es360.identity.resolve import resolve
 from es360.ingest.mapping import load_mapping
 from es360.ingest.run import ingest_files
@@ -58,13 +58,15 @@ def loaded(es: Elasticsearch, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def test_pipelines_keep_the_quoted_numbers_and_each_orders_digits(es: Elasticsearch, loaded: Path) -> None:
+def test_tickets_keep_quoted_numbers_and_orders_give_their_digits_at_search_time(es: Elasticsearch, loaded: Path) -> None:
     ticket = es.search(index=f"{PREFIX}tickets", query={"term": {"ticket_id": "T-1"}})["hits"]["hits"][0]["_source"]
     assert ticket["order_refs"] == ["104233", "104235"]
     phone = es.search(index=f"{PREFIX}tickets", query={"term": {"ticket_id": "T-3"}})["hits"]["hits"][0]["_source"]
     assert phone["order_refs"] == ["1234567", "9999999"]  # candidates; only real orders count later
-    order = es.search(index=f"{PREFIX}activity", query={"term": {"order.id": "O-104233"}})["hits"]["hits"][0]
-    assert order["_source"]["order"]["ref"] == "104233"
+    orders = es.search(index=f"{PREFIX}activity", runtime_mappings=ORDER_DIGITS, fields=["order_digits", "order.id"],
+                       query={"term": {"order_digits": "104234"}})["hits"]["hits"]
+    assert sorted(h["fields"]["order.id"][0] for h in orders) == ["O-104234", "X-104234"]
+    assert all(h["fields"]["order_digits"] == ["104234"] for h in orders)
 
 
 def test_the_requester_mailbox_joins_the_account_that_placed_the_order(es: Elasticsearch, loaded: Path) -> None:
