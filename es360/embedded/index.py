@@ -19,10 +19,8 @@ from .segment import (
     Column,
     InvertedField,
     KeywordPostings,
-    Postings,
     Segment,
     VectorColumn,
-    positional_postings,
 )
 
 POSITION_GAP = 100
@@ -377,40 +375,7 @@ class Index:
         # value (fixed until the analysis settings change, which drops every indexer), and
         # names, cities and streets recur, as does every value when a document is updated
         memo: dict[str, Grouped] = {}
-        count_tokens = inv._count
-        if not inv.with_positions:  # not made by this path: the general way to add tokens
-            add_tokens = inv.add_grouped
-        else:
-            # InvertedField.add_grouped for positional postings, inlined; raw dict reads and writes
-            # (a term found once in the index is stored as the tuple (docnum, position))
-            terms = inv.terms
-            terms_get = dict.get.__get__(terms)
-            terms_set = dict.__setitem__.__get__(terms)
-
-            def add_tokens(docnum: int, found_terms: tuple[str, ...], positions: tuple[Any, ...], base: int,
-                           length: int) -> None:
-                for term, where in zip(found_terms, positions, strict=True):
-                    postings = terms_get(term)
-                    if postings is None:
-                        inv._sorted = None
-                        if type(where) is int:
-                            terms_set(term, (docnum, where + base))
-                            continue
-                        postings = Postings(True)
-                        terms_set(term, postings)
-                    elif type(postings) is tuple:
-                        postings = positional_postings(postings)
-                        terms_set(term, postings)
-                    if type(where) is int:
-                        docs = postings.docs
-                        if postings._freqs is None and docs[-1] != docnum:  # Postings.add_one's common case
-                            docs.append(docnum)
-                            postings.positions.append(where + base)
-                        else:
-                            postings.add_one(docnum, where + base)
-                    else:
-                        postings.add(docnum, [p + base for p in where])
-                count_tokens(docnum, length)
+        add_tokens, count_tokens = inv.add_grouped, inv._count
 
         def index_text(docnum: int, values: list[Any]) -> None:
             if not present or present[-1] != docnum:

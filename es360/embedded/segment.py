@@ -369,22 +369,27 @@ class InvertedField:
         """`add` for tokens already grouped by term (index.analyzed): `positions[i]` is the position
         of `terms[i]` (an int) or its positions (a tuple); `base` is added to every position."""
         postings_of = self.terms
-        with_positions = self.with_positions
-        for term, where in zip(terms, positions, strict=True):
-            if not with_positions:
+        if not self.with_positions:
+            for term, where in zip(terms, positions, strict=True):
                 if term not in postings_of:
                     self._sorted = None
                 add_keyword_doc(postings_of, term, doc, 1 if type(where) is int else len(where))
-                continue
-            postings = dict.get(postings_of, term)
+            self._count(doc, length)
+            return
+        terms_get = dict.get.__get__(postings_of)  # raw reads and writes: a term found once is a tuple
+        terms_set = dict.__setitem__.__get__(postings_of)
+        for term, where in zip(terms, positions, strict=True):
+            postings = terms_get(term)
             if postings is None:
                 self._sorted = None
                 if type(where) is int:
-                    dict.__setitem__(postings_of, term, (doc, where + base))
+                    terms_set(term, (doc, where + base))
                     continue
-                postings = postings_of[term] = Postings(True)
+                postings = Postings(True)
+                terms_set(term, postings)
             elif type(postings) is tuple:
-                postings = postings_of[term] = positional_postings(postings)
+                postings = positional_postings(postings)
+                terms_set(term, postings)
             if type(where) is int:
                 docs = postings.docs
                 if postings._freqs is None and docs[-1] != doc:  # Postings.add_one's common case, inlined
