@@ -20,7 +20,7 @@ from elasticsearch import Elasticsearch
 from es360.identity.source import activity_emails, composite_buckets
 from es360.identity.text import canonical_email
 
-TERMS_BATCH = 1000
+TERMS_BATCH = 10_000  # numbers per terms query: each query computes every order's digits once
 # the digits of an order id ('O-104233' -> '104233'), as tickets' order_refs hold quoted numbers
 ORDER_DIGITS = {"order_digits": {"type": "keyword", "script": {"lang": "painless", "source": (
     "if (doc['order.id'].size() == 0) { return; } "
@@ -34,10 +34,11 @@ def _quoted(es: Elasticsearch, tickets: str, refs: list[str] | None) -> dict[str
     out: dict[str, set[str]] = {}
     for batch in _batches(refs):
         query = {"bool": {"filter": filters + ([{"terms": {"order_refs": batch}}] if batch is not None else [])}}
+        asked = set(batch) if batch is not None else None  # a ticket may quote other numbers too
         for key in composite_buckets(es, tickets, query, [{"ref": {"terms": {"field": "order_refs"}}},
                                                           {"email": {"terms": {"field": "requester.email"}}}]):
             email = canonical_email(str(key["email"]))
-            if email and (batch is None or key["ref"] in batch):
+            if email and (asked is None or key["ref"] in asked):
                 out.setdefault(str(key["ref"]), set()).add(email)
     return out
 
