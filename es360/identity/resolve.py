@@ -58,7 +58,7 @@ class ResolveReport:
     rejected_links: int = 0
     unique_name_joins: int = 0
     same_address_joins: int = 0
-    activity_emails: int = 0  # records that gained a mailbox from activity
+    activity_emails: int = 0  # records that gained a mailbox from activity or quoted orders
     overrides: dict[str, int] = field(default_factory=dict)
     override_conflicts: int = 0
     model: dict[str, Any] = field(default_factory=dict)
@@ -160,7 +160,8 @@ def resolve(es: Elasticsearch, prefix: str, home: Path, *, truth: Path | None = 
             config: MatchConfig | None = None, progress: ProgressFn | None = None,
             use_activity: bool = True) -> ResolveReport:
     """One resolution run over every record under `prefix`. With `use_activity`, mailboxes seen with a
-    record's id in activity (orders, logins) count as that record's too."""
+    record's id in activity (orders, logins) and by requesters of tickets quoting its orders count as
+    that record's too."""
     kept = _RunData()
     try:
         return _resolve(es, prefix, home, kept, truth=truth, dry_run=dry_run, config=config, progress=progress,
