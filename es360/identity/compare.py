@@ -344,9 +344,10 @@ def _names_clash(x: Rec, y: Rec) -> bool:
         return True
     for single, other in ((x, y), (y, x)):
         if bool(single.first) != bool(single.last) and len(single.first or single.last) > 1:
+            if not (other.first and other.last):
+                return False  # two lone names clash only as first names ('Maria' vs 'Peter', above)
             token = single.first or single.last
-            if first_level(token, other.first) in (F_DIFF, 0) and last_level(token, other.last) in (L_DIFF, 0) \
-                    and (other.first or other.last):
+            if first_level(token, other.first) in (F_DIFF, 0) and last_level(token, other.last) in (L_DIFF, 0):
                 return True
     return False
 

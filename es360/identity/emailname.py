@@ -49,6 +49,26 @@ def _household(local: str, tokens: list[str]) -> bool:
     return len(tokens) == 1 and "and" in tokens[0][2:-2] and len(tokens[0]) >= 9
 
 
+def household_surname(tokens: list[str]) -> str:
+    """The family name a household mailbox spells: 'powellhome', 'smith.family', 'thesmiths' -> the
+    surname; '' for a couple's mailbox ('bryanandjoan') or anything else."""
+    words = [t for t in tokens if t not in _HOUSEHOLD_WORDS and t not in _HOUSEHOLD]
+    if len(words) != 1:
+        return ""
+    word = words[0]
+    if len(words) == len(tokens):  # glued: 'powellhome', 'thesmiths'
+        suffix = next((x for x in _HOUSEHOLD if word.endswith(x) and len(word) > len(x)), "")
+        if suffix:
+            word = word[:-len(suffix)]
+        elif word.startswith("the") and word.endswith("s"):
+            word = word[3:-1]
+        else:
+            return ""
+    elif "the" in tokens and word.endswith("s"):
+        word = word[:-1]  # 'the.smiths'
+    return word if _plausible_last(word) and not is_given_name(word) else ""
+
+
 def _plausible_last(token: str) -> bool:
     return len(token) >= MIN_LAST and token not in _NOT_NAMES
 
@@ -61,8 +81,11 @@ def infer_name(first: str, last: str, email: str) -> tuple[str, str, str]:
     if not local:
         return first, last, ""
     tokens = _TOKENS.findall(local)
-    if not tokens or _household(local, tokens):
+    if not tokens:
         return first, last, ""
+    if _household(local, tokens):  # whose mailbox is unclear, but the family name it spells is everyone's
+        surname = household_surname(tokens) if len(first) >= 2 and not last else ""
+        return (first, surname, "last") if surname else (first, last, "")
     if len(first) >= 2 and not last:
         found = _last_after_first(first, tokens)
         return (first, found, "last") if found else (first, last, "")
@@ -72,13 +95,15 @@ def infer_name(first: str, last: str, email: str) -> tuple[str, str, str]:
     if len(first) == 1 and last:
         found = _first_around_last(last, tokens, initial=first)
         if not found:
-            found = next((t for t in tokens if len(t) >= 2 and t[0] == first and is_given_name(t)), "")
+            fits = {t for t in tokens if len(t) >= 2 and t[0] == first and t != last.replace(" ", "")}
+            found = fits.pop() if len(fits) == 1 else ""  # 'gunther.leon.laura' does not say which L.
+            found = found if is_given_name(found) else ""
         return (found, last, "first") if len(found) >= 2 else (first, last, "")
     if not first and not last:
         return _both(tokens)
     if len(last) == 1 and len(first) >= 2:  # 'Johannes K.' with j.krause@…
         head = first.split(" ", 1)[0]
-        found = [t for t in tokens if t[0] == last and _plausible_last(t) and t != head and not is_given_name(t)]
+        found = [t for t in tokens if t[0] == last and _plausible_last(t) and head not in t and not is_given_name(t)]
         if len(found) == 1:
             return first, found[0], "last"
     return first, last, ""

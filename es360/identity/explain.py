@@ -15,6 +15,7 @@ from es360.identity.cluster import Clusterer
 from es360.identity.compare import compare, mark_shared_contacts, shares_identifier
 from es360.identity.domains import attach_domain_typos, model_domain_counts
 from es360.identity.features import Rec, from_source
+from es360.identity.lone_names import settle_model_lone_names
 from es360.identity.matcher import score_pair
 from es360.identity.model import Model
 from es360.identity.orders import mailboxes_seen
@@ -82,8 +83,10 @@ def _with_context(es: Elasticsearch, alias: str, core: list[dict[str, Any]], mod
 
 def _prepared(es: Elasticsearch, alias: str, model: Model, recs: list[Rec]) -> list[Rec]:
     """Records read as the run that fitted `model` read them: mailboxes seen in activity and in tickets
-    quoting their orders, misspelt first names and mistyped mail domains, shared family contacts."""
+    quoting their orders, lone name words in the part the run gave them, misspelt first names and
+    mistyped mail domains, shared family contacts."""
     attach_activity_emails(recs, mailboxes_seen(es, alias[: -len("records")], [r.record_id for r in recs]))
+    settle_model_lone_names(recs, model)
     attach_model_spellings(recs, model)
     attach_domain_typos(recs, model_domain_counts(model))
     mark_shared_contacts(recs)

@@ -18,6 +18,7 @@ from es360.identity.cluster import Clusterer, ClusterResult, cluster
 from es360.identity.compare import FIELDS, compare, mark_shared_contacts, shares_identifier
 from es360.identity.domains import as_frequencies, attach_domain_typos, domain_counts, model_domain_counts
 from es360.identity.features import Rec
+from es360.identity.lone_names import settle_lone_names
 from es360.identity.model import Model, NameFrequencies, Score, train
 from es360.identity.spelling import attach_frequent_spellings
 
@@ -108,6 +109,8 @@ def match(records: list[Rec], config: MatchConfig | None = None, *, must_merge: 
 
     first_names = (NameFrequencies.from_values(r.first for r in records if len(r.first) > 1) if model is None
                    else model.tf.get("first_name"))
+    last_names = NameFrequencies.from_values(r.last for r in records) if model is None else model.tf.get("last_name")
+    settle_lone_names(records, first_names, last_names)
     attach_frequent_spellings(records, first_names)
     domains = domain_counts(records) if model is None else model_domain_counts(model)
     attach_domain_typos(records, domains)
@@ -134,8 +137,7 @@ def match(records: list[Rec], config: MatchConfig | None = None, *, must_merge: 
         model = train(levels)
         model.threshold = config.threshold
         if config.term_frequency:
-            model.tf = {"first_name": first_names,
-                        "last_name": NameFrequencies.from_values(r.last for r in records)}
+            model.tf = {"first_name": first_names, "last_name": last_names}
         model.tf["email_domain"] = as_frequencies(domains)
     if not model.clustering:
         model.clustering = {"clip": config.clip, "contradiction": config.contradiction,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from es360.identity.text import clean_name
 
@@ -312,18 +312,27 @@ def equivalent(a: str, b: str) -> bool:
 def close_to_group(a: str, b: str, cutoff: float = 0.92) -> bool:
     """A misspelling of a name equivalent to the other: 'anthoky' ~ 'tony', 'ssuie' ~ 'susan' (via 'susie').
 
-    Only for misspellings of five letters or more: short names are too close to each other
-    ('mark' is within one letter of 'mari', a Mary).
+    The misspelling must be a name the table does not know ('mark' is one letter from 'mari', a
+    Mary, and stays Mark). Five letters or more: Jaro-Winkler >= `cutoff`; shorter: one edit after
+    the same first letter ('tmmy' ~ 'thomas' via 'tommy').
     """
     if a in GROUPS and b in GROUPS:
         return False  # two known, different names (Jackie, Jack) are not a misspelling of each other
     for known, other in ((b, a), (a, b)):
-        if known not in GROUPS or len(other) < 5:
+        if known not in GROUPS or len(other) < 3:
             continue
         for group in GROUPS[known]:
-            if any(name != known and JaroWinkler.similarity(other, name) >= cutoff for name in MEMBERS[group]):
+            if any(name != known and _misspelt(other, name, cutoff) for name in MEMBERS[group]):
                 return True
     return False
+
+
+def _misspelt(other: str, name: str, cutoff: float) -> bool:
+    """`other` (a name the table does not know) is a slip of `name`: Jaro-Winkler >= cutoff for five
+    letters or more; for shorter ones one edit after the same first letter ('tmmy' ~ 'tommy')."""
+    if len(other) >= 5 and JaroWinkler.similarity(other, name) >= cutoff:
+        return True
+    return other[0] == name[0] and len(name) >= 3 and OSA.distance(other, name) <= 1
 
 
 def initial_fits(initial: str, name: str) -> bool:

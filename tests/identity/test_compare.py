@@ -82,6 +82,16 @@ def test_shared_mailbox_is_weak_for_a_record_without_first_name() -> None:
     assert levels(own, make_rec(4, "crm:C-2", "Sam", "Lee", email="sam@x.io"))["email"] == "exact"
 
 
+def test_a_lone_first_name_and_a_lone_last_name_do_not_make_a_mailbox_shared() -> None:
+    """'Alexandre' on the newsletter and 'Roux' on a ticket are parts of one name, not two people."""
+    full = make_rec(0, "crm:C-1", "Alexandre", "Roux", email="alexandrerou284@gmail.com")
+    first_only = make_rec(1, "marketing:M-1", "Alexandre", "", email="alexandrerou284@gmail.com")
+    last_only = make_rec(2, "support:x", "", "Roux", email="alexandre.rou284@gmail.com")
+    assert mark_shared_contacts([full, first_only, last_only]) == (0, 0)
+    other = make_rec(3, "support:y", "Zoe", "", email="alexandrerou284@gmail.com")
+    assert mark_shared_contacts([full, first_only, other]) == (1, 0)  # two first names still clash
+
+
 def test_phone_exact_country_code_and_one_digit() -> None:
     a = make_rec(0, "crm:C-1", phone="+447700900123")
     assert levels(a, make_rec(1, "shop:S-1", phone="+447700900123"))["phone"] == "exact"

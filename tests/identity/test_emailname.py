@@ -23,6 +23,11 @@ from tests.identity.conftest import make_rec
     ("", "", "lisa.peters@harborfoods.de", ("lisa", "peters", "first,last")),
     ("matthew", "", "matthew.jones@example.com", ("matthew", "jones", "last")),  # 'the' inside a name is fine
     ("", "", "peters.lisa@harborfoods.de", ("lisa", "peters", "first,last")),
+    # a household mailbox does not say whose it is, but the family name it spells is everyone's
+    ("samantha", "", "powellhome@outlook.com", ("samantha", "powell", "last")),
+    ("heike", "", "meierfamily@gmail.com", ("heike", "meier", "last")),
+    ("lea", "", "theschuberts@gmail.com", ("lea", "schubert", "last")),
+    ("eva", "", "the.jansens@example.com", ("eva", "jansen", "last")),
 ])
 def test_a_missing_name_part_is_read_from_the_mailbox(first: str, last: str, email: str,
                                                      expected: tuple[str, str, str]) -> None:
@@ -39,6 +44,9 @@ def test_a_missing_name_part_is_read_from_the_mailbox(first: str, last: str, ema
     ("", "", "info@shop.example"),
     ("", "", "d.watson@green-group.com"),  # an initial alone is too little to name someone
     ("sam", "smith", "bob.jones@example.com"),  # stated names are never replaced
+    ("l", "gunther", "gunther.leon.laura@live.com"),  # Leon or Laura: the mailbox does not say which L.
+    ("murphy", "l", "loganmurphy@hotmail.com"),  # 'Murphy L.' written surname first: no 'Loganmurphy'
+    ("joan", "", "famille.martin@example.fr"),  # Martin is a given name too: no surname is read
 ])
 def test_nothing_is_read_when_the_mailbox_is_shared_or_ambiguous(first: str, last: str, email: str) -> None:
     assert infer_name(first, last, email) == (first, last, "")

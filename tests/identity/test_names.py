@@ -36,6 +36,9 @@ def test_nickname_table_is_large_and_ambiguity_is_kept() -> None:
 def test_misspelt_nicknames_and_initials() -> None:
     assert nicknames.close_to_group("anthoky", "tony")  # a typo of Anthony
     assert not nicknames.close_to_group("jackie", "john")  # two known names are never typos of each other
+    # short slips of a nickname: one edit after the same first letter ('Tmmy' for Tommy, a Thomas)
+    assert nicknames.close_to_group("tmmy", "thomas") and nicknames.close_to_group("manfy", "amanda")
+    assert not nicknames.close_to_group("kommy", "thomas")  # another first letter is another name
     assert nicknames.initial_fits("w", "bill") and nicknames.initial_fits("t", "edward")
     assert not nicknames.initial_fits("q", "bill")
 
