@@ -36,8 +36,8 @@ from es360.identity.evaluate import evaluate, load_truth
 from es360.identity.evidence_recall import EvidenceRecall, recall_by_evidence
 from es360.identity.features import from_source
 from es360.identity.matcher import match
-from es360.identity.orders import mailboxes_seen
-from es360.identity.resolve import attach_activity_emails, resolve
+from es360.identity.requesters import complete_requesters, requester_details
+from es360.identity.resolve import attach_seen_mailboxes, resolve
 from es360.identity.source import read_records
 from es360.identity.synthetic import generate_world
 from es360.setup import run_setup
@@ -195,6 +195,8 @@ def quality_demo(people: int, seed: int, with_activity: bool) -> None:
     print(f"demo world {people:,} people seed {seed} ({label}): {report.records:,} records  precision {e['precision']:.4f}  "
           f"recall {e['recall']:.4f}  F1 {e['f1']:.4f}  B-cubed F1 {e['bcubed_f1']:.4f}  "
           f"exact clusters {e['exact_cluster_rate']:.3f}", flush=True)
+    print(f"           {report.activity_emails:,} records gained a mailbox seen elsewhere; "
+          f"{report.requesters_completed:,} support requesters completed from all their tickets", flush=True)
     share = split.name_only_pairs / max(split.name_only_pairs + split.linked_pairs, 1)
     print(f"           recall on pairs a shared identifier links {split.linked_recall:.4f} ({split.linked_pairs:,} pairs); "
           f"on name-only pairs {split.name_only_recall:.4f} ({split.name_only_pairs:,} pairs, {share:.1%} of all)",
@@ -204,8 +206,9 @@ def quality_demo(people: int, seed: int, with_activity: bool) -> None:
 def _evidence_split(es: Elasticsearch, truth: Path, with_activity: bool) -> EvidenceRecall:
     """Recall split by evidence class, from the same records and matching `resolve` used."""
     records = read_records(es, "demo-records")
+    complete_requesters(records, requester_details(es, "demo-tickets"))
     if with_activity:
-        attach_activity_emails(records, mailboxes_seen(es, "demo-"))
+        attach_seen_mailboxes(es, "demo-", records)
     labels = match(records).labels
     predicted = {r.record_id: str(labels[r.idx]) for r in records}
     return recall_by_evidence(records, predicted, load_truth(truth))

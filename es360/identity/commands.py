@@ -99,7 +99,8 @@ def _print_report(console: Any, report: Any) -> None:
                   f"{report.rejected_links:,}, same-address joins {report.same_address_joins:,}, unique-name joins "
                   f"{report.unique_name_joins:,}; threshold p >= {report.model['threshold']} (weight >= "
                   f"{report.model['threshold_weight']:.1f} bits); {report.activity_emails:,} records gained a "
-                  f"mailbox from activity or quoted orders", highlight=False)
+                  f"mailbox from activity, quoted orders or ticket text; {report.requesters_completed:,} support "
+                  f"requesters completed from all their tickets", highlight=False)
     if report.written:
         w = report.written
         console.print(f"{verb}: customers {w['customers_written']:,} (+{w['customers_deleted']:,} deleted), identity "

@@ -18,9 +18,9 @@ from es360.identity.features import Rec, from_source
 from es360.identity.lone_names import settle_model_lone_names
 from es360.identity.matcher import score_pair
 from es360.identity.model import Model
-from es360.identity.orders import mailboxes_seen
 from es360.identity.overrides import load_overrides
-from es360.identity.resolve import attach_activity_emails, load_model
+from es360.identity.requesters import complete_requesters, requester_details
+from es360.identity.resolve import attach_seen_mailboxes, load_model
 from es360.identity.source import RECORD_FIELDS
 from es360.identity.spelling import attach_model_spellings
 
@@ -82,10 +82,13 @@ def _with_context(es: Elasticsearch, alias: str, core: list[dict[str, Any]], mod
 
 
 def _prepared(es: Elasticsearch, alias: str, model: Model, recs: list[Rec]) -> list[Rec]:
-    """Records read as the run that fitted `model` read them: mailboxes seen in activity and in tickets
-    quoting their orders, lone name words in the part the run gave them, misspelt first names and
-    mistyped mail domains, shared family contacts."""
-    attach_activity_emails(recs, mailboxes_seen(es, alias[: -len("records")], [r.record_id for r in recs]))
+    """Records read as the run that fitted `model` read them: requesters completed from all their
+    tickets; mailboxes seen in activity, in tickets quoting their orders and named in their tickets'
+    text; lone name words in the part the run gave them; misspelt first names and mistyped mail
+    domains; shared family contacts."""
+    prefix = alias[: -len("records")]
+    complete_requesters(recs, requester_details(es, f"{prefix}tickets", [r.email for r in recs]))
+    attach_seen_mailboxes(es, prefix, recs, only_these=True)
     settle_model_lone_names(recs, model)
     attach_model_spellings(recs, model)
     attach_domain_typos(recs, model_domain_counts(model))

@@ -23,9 +23,11 @@ from es360.identity.evaluate import Evaluation, evaluate, load_truth
 from es360.identity.features import Rec
 from es360.identity.golden import golden_profile
 from es360.identity.matcher import MatchConfig, Resolution, match
+from es360.identity.mentions import attach_mentioned_mailboxes, mentioned_mailboxes
 from es360.identity.model import Model
 from es360.identity.orders import mailboxes_seen
 from es360.identity.overrides import load_overrides
+from es360.identity.requesters import complete_requesters, requester_details
 from es360.identity.source import read_records
 from es360.identity.stable_ids import Assignment, assign_ids
 from es360.identity.store import (
@@ -58,7 +60,8 @@ class ResolveReport:
     rejected_links: int = 0
     unique_name_joins: int = 0
     same_address_joins: int = 0
-    activity_emails: int = 0  # records that gained a mailbox from activity or quoted orders
+    activity_emails: int = 0  # records that gained a mailbox from activity, quoted orders or ticket text
+    requesters_completed: int = 0  # support requester records completed from all their tickets
     overrides: dict[str, int] = field(default_factory=dict)
     override_conflicts: int = 0
     model: dict[str, Any] = field(default_factory=dict)
@@ -156,12 +159,23 @@ def attach_activity_emails(records: list[Rec], seen: dict[str, set[str]]) -> int
     return count
 
 
+def attach_seen_mailboxes(es: Elasticsearch, prefix: str, records: list[Rec], only_these: bool = False) -> int:
+    """Give records the mailboxes seen with them outside the record: in activity, by requesters of
+    tickets quoting their orders, and named in tickets from their mailbox; returns how many have one.
+    With `only_these`, the evidence is looked up for these records only (explain) instead of for all."""
+    ids = [r.record_id for r in records] if only_these else None
+    emails = [r.email for r in records] if only_these else None
+    attach_activity_emails(records, mailboxes_seen(es, prefix, ids))
+    attach_mentioned_mailboxes(records, mentioned_mailboxes(es, f"{prefix}tickets", emails))
+    return sum(1 for r in records if r.alt_emails)
+
+
 def resolve(es: Elasticsearch, prefix: str, home: Path, *, truth: Path | None = None, dry_run: bool = False,
             config: MatchConfig | None = None, progress: ProgressFn | None = None,
             use_activity: bool = True) -> ResolveReport:
     """One resolution run over every record under `prefix`. With `use_activity`, mailboxes seen with a
-    record's id in activity (orders, logins) and by requesters of tickets quoting its orders count as
-    that record's too."""
+    record's id in activity (orders, logins), by requesters of tickets quoting its orders, and named in
+    the text of tickets from its mailbox count as that record's too."""
     kept = _RunData()
     try:
         return _resolve(es, prefix, home, kept, truth=truth, dry_run=dry_run, config=config, progress=progress,
@@ -218,11 +232,12 @@ def _resolve(es: Elasticsearch, prefix: str, home: Path, kept: _RunData, *, trut
     clock = time.perf_counter()
     with kept.building():
         records = read_records(es, f"{prefix}records", (lambda n: progress("reading", n, None)) if progress else None)
+        report.requesters_completed = complete_requesters(records, requester_details(es, f"{prefix}tickets"))
     report.seconds["read"] = round(time.perf_counter() - clock, 3)
     report.records = len(records)
     if use_activity:
         clock = time.perf_counter()
-        report.activity_emails = attach_activity_emails(records, mailboxes_seen(es, prefix))
+        report.activity_emails = attach_seen_mailboxes(es, prefix, records)
         report.seconds["read_activity"] = round(time.perf_counter() - clock, 3)
 
     overrides = load_overrides(home)

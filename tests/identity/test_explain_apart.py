@@ -25,7 +25,8 @@ def test_customers_that_now_agree_through_a_shared_identifier_are_reported_as_jo
             _hit("support:quentin.z@mail.example", "B", email="quentin.z@mail.example", birth_date="1980-01-02"),
             _hit("shop:S-2", "B", email="quentin.z@mail.example", phone="+49309998877")]
     monkeypatch.setattr(explain_module, "_fetch", lambda es, alias, query, size=500: hits)
-    monkeypatch.setattr(explain_module, "mailboxes_seen", lambda es, prefix, record_ids: {})
+    monkeypatch.setattr(explain_module, "attach_seen_mailboxes", lambda es, prefix, recs, only_these: 0)
+    monkeypatch.setattr(explain_module, "requester_details", lambda es, tickets, emails: {})
     recs = explain_module._recs(hits)
     a = next(r for r in recs if r.record_id == "shop:S-1")
     b = next(r for r in recs if r.record_id == "support:quentin.z@mail.example")
