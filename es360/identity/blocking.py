@@ -56,6 +56,7 @@ def record_keys(r: Rec) -> list[str]:
             keys.append(f"n:{nysiis(group)}|{last_code}")
         if first_code:
             keys.append(f"n:{first_code}|{last_code}")
+            keys.append("w:" + "|".join(sorted((first_code, last_code))))  # 'Hall Virginia' ~ 'Virginia Hall'
         if r.dob:
             keys.append(f"d:{last_code}|{r.dob}")
         if r.postcode:

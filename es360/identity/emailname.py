@@ -124,10 +124,10 @@ def _last_after_first(first: str, tokens: list[str]) -> str:
     if len(tokens) != 1:
         return ""
     token = tokens[0]
-    for name in sorted(names, key=len, reverse=True):
-        if token.startswith(name) and _plausible_last(token[len(name):]):
+    for name in sorted(names, key=len, reverse=True):  # glued: a 3-letter rest is a clipped surname ('magdalenawis')
+        if token.startswith(name) and len(token) - len(name) > MIN_LAST and _plausible_last(token[len(name):]):
             return token[len(name):]
-        if token.endswith(name) and _plausible_last(token[:-len(name)]):
+        if token.endswith(name) and len(token) - len(name) > MIN_LAST and _plausible_last(token[:-len(name)]):
             return token[:-len(name)]
     rest = token[1:]
     if token[0] == head[0] and len(rest) >= 4 and token[:2] != head[:2] and not is_given_name(token) \

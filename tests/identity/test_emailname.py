@@ -47,6 +47,7 @@ def test_a_missing_name_part_is_read_from_the_mailbox(first: str, last: str, ema
     ("l", "gunther", "gunther.leon.laura@live.com"),  # Leon or Laura: the mailbox does not say which L.
     ("murphy", "l", "loganmurphy@hotmail.com"),  # 'Murphy L.' written surname first: no 'Loganmurphy'
     ("joan", "", "famille.martin@example.fr"),  # Martin is a given name too: no surname is read
+    ("magdalena", "", "magdalenawis447@outlook.com"),  # 'wis' is Wiśniewska clipped, not a surname
 ])
 def test_nothing_is_read_when_the_mailbox_is_shared_or_ambiguous(first: str, last: str, email: str) -> None:
     assert infer_name(first, last, email) == (first, last, "")
