@@ -4,7 +4,7 @@ Pair weights cannot see how many *people* share a name. After the first pass the
 When a full name (exact first and last name) is rare enough that a second person with it is
 unlikely, and exactly two clusters carry it, one of them small (one or two records: a support or
 marketing record that used another mailbox), the small one joins the other, provided nothing
-between them disagrees (no different phone, birth date or address, no contradicting pair). A name
+between them disagrees (no different phone, birth date, address or country, no contradicting pair). A name
 held by three or more clusters, or by two established ones (namesakes), never joins this way.
 """
 
@@ -29,6 +29,10 @@ def name_keys(r: Rec) -> list[str]:
 
 
 def _compatible(c: Clusterer, records: list[Rec], xs: list[int], ys: list[int]) -> bool:
+    countries_x = {records[x].country for x in xs} - {""}
+    countries_y = {records[y].country for y in ys} - {""}
+    if countries_x and countries_y and not countries_x & countries_y:
+        return False  # a Linda Wallace in Canada and one in Britain are two people
     for x in xs:
         for y in ys:
             if c.weight_of(x, y) <= -c.contradiction:

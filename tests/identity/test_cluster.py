@@ -131,3 +131,21 @@ def test_an_anchored_link_never_overrides_a_contradiction_or_a_name_only_link() 
     table = {(0, 1): 20.0, (1, 2): 9.0, (0, 2): -3.0}  # the same weights, but 1~2 shares no identifier
     result = cluster(3, edges(table), weights(table), THRESHOLD, anchored=lambda i, j: False)
     assert result.labels[2] != result.labels[0]
+
+
+def test_a_rare_name_joins_across_mailboxes_but_not_across_countries(fitted: Resolution) -> None:
+    """The unique-name pass joins a newsletter record to the one customer with its rare full name,
+    unless their countries differ: a Zebulon Quarrington in Canada is not the one in Britain."""
+    home = {"street": "3 Quay Street", "postcode": "BS1 4DJ", "city": "Bristol", "country": "GB"}
+    person = [
+        {"record_id": "crm:UN-1", "first": "Zebulon", "last": "Quarrington", "email": "zq@work.example",
+         "phone": "+441179000123", "address": home},
+        {"record_id": "shop:UN-2", "first": "Zebulon", "last": "Quarrington", "email": "zq@work.example",
+         "address": home},
+    ]
+    for country, joins in (("GB", True), ("", True), ("CA", False)):
+        newsletter = {"record_id": "marketing:UN-3", "first": "Zebulon", "last": "Quarrington",
+                      "email": "zebulon.q@mail.example", "address": {"country": country}}
+        resolution = _with(fitted, [*person, newsletter])
+        label = {r.record_id: resolution.labels[r.idx] for r in resolution.records}
+        assert (label["marketing:UN-3"] == label["crm:UN-1"]) is joins, country
