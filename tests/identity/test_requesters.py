@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -10,10 +9,7 @@ from elasticsearch import Elasticsearch
 
 from es360.identity.requesters import Requester, complete_requesters, requester_details
 from es360.identity.resolve import resolve
-from es360.ingest.mapping import load_mapping
-from es360.ingest.run import ingest_files
-from es360.setup import run_setup
-from tests.identity.conftest import make_rec
+from tests.identity.conftest import customer_of, ingest_sources, make_rec
 
 PREFIX = "treqtest-"
 CUSTOMERS = [{"customer_number": "S-000301", "name": "Ximena Delgado", "email": "ximena.d@gmail.com",
@@ -37,15 +33,8 @@ TICKETS = [
 
 @pytest.fixture(scope="module")
 def loaded(es: Elasticsearch, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    run_setup(es, PREFIX)
     home = tmp_path_factory.mktemp("treqhome")
-    tickets = home / "tickets.jsonl"
-    tickets.write_text("".join(json.dumps(t) + "\n" for t in TICKETS))
-    customers = home / "customers.jsonl"
-    customers.write_text("".join(json.dumps(c) + "\n" for c in CUSTOMERS))
-    ingest_files(es, load_mapping("shop-customers"), [str(customers)], PREFIX, home)
-    ingest_files(es, load_mapping("support"), [str(tickets)], PREFIX, home)
-    es.indices.refresh(index=f"{PREFIX}*")
+    ingest_sources(es, PREFIX, home, {"shop-customers": CUSTOMERS, "support": TICKETS})
     return home
 
 
@@ -76,7 +65,5 @@ def test_resolve_joins_the_requester_through_a_phone_only_an_earlier_ticket_gave
     assert "phone" not in stored["hits"]["hits"][0]["_source"]  # the chat's version of the requester
     report = resolve(es, PREFIX, loaded)
     assert report.requesters_completed == 1
-    es.indices.refresh(index=f"{PREFIX}records")
-    hits = es.search(index=f"{PREFIX}records", size=20)["hits"]["hits"]
-    customer = {h["_source"]["record_id"]: h["_source"]["customer_id"] for h in hits}
+    customer = customer_of(es, PREFIX)
     assert customer["support:xdelgado@work.example"] == customer["shop:S-000301"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,11 +10,8 @@ from elasticsearch import Elasticsearch
 from es360.identity.explain import explain
 from es360.identity.mentions import attach_mentioned_mailboxes, mentioned_mailboxes
 from es360.identity.resolve import resolve
-from es360.ingest.mapping import load_mapping
-from es360.ingest.run import ingest_files
 from es360.reindex import reindex
-from es360.setup import run_setup
-from tests.identity.conftest import make_rec
+from tests.identity.conftest import customer_of, ingest_sources, make_rec
 
 PREFIX = "tmentest-"
 CUSTOMERS = [
@@ -36,15 +32,8 @@ TICKETS = [
 
 @pytest.fixture(scope="module")
 def loaded(es: Elasticsearch, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    run_setup(es, PREFIX)
     home = tmp_path_factory.mktemp("tmenhome")
-    tickets = home / "tickets.jsonl"
-    tickets.write_text("".join(json.dumps(t) + "\n" for t in TICKETS))
-    customers = home / "customers.jsonl"
-    customers.write_text("".join(json.dumps(c) + "\n" for c in CUSTOMERS))
-    ingest_files(es, load_mapping("shop-customers"), [str(customers)], PREFIX, home)
-    ingest_files(es, load_mapping("support"), [str(tickets)], PREFIX, home)
-    es.indices.refresh(index=f"{PREFIX}*")
+    ingest_sources(es, PREFIX, home, {"shop-customers": CUSTOMERS, "support": TICKETS})
     return home
 
 
@@ -75,9 +64,7 @@ def test_records_of_the_requesters_mailbox_gain_the_named_one() -> None:
 
 def test_resolve_and_explain_join_the_requester_to_the_account(es: Elasticsearch, loaded: Path) -> None:
     resolve(es, PREFIX, loaded)
-    es.indices.refresh(index=f"{PREFIX}records")
-    hits = es.search(index=f"{PREFIX}records", size=20)["hits"]["hits"]
-    customer = {h["_source"]["record_id"]: h["_source"]["customer_id"] for h in hits}
+    customer = customer_of(es, PREFIX)
     assert customer["support:S.Okafor@Work.example"] == customer["shop:S-000201"]
     assert customer["support:person2@example.org"] != customer["support:person3@example.org"]
     result = explain(es, PREFIX, loaded, "support:S.Okafor@Work.example", "shop:S-000201")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -10,9 +9,7 @@ from elasticsearch import Elasticsearch
 
 from es360.identity.orders import ORDER_DIGITS, mailboxes_seen, ticket_order_emails
 from es360.identity.resolve import resolve
-from es360.ingest.mapping import load_mapping
-from es360.ingest.run import ingest_files
-from es360.setup import run_setup
+from tests.identity.conftest import customer_of, ingest_sources
 
 PREFIX = "tordtest-"
 ORDERS = """order_id,customer_number,email,order_ts,type,refund_of,status,amount,currency,items
@@ -43,18 +40,8 @@ TICKETS = [
 
 @pytest.fixture(scope="module")
 def loaded(es: Elasticsearch, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    run_setup(es, PREFIX)
     home = tmp_path_factory.mktemp("tordhome")
-    orders = home / "orders.csv"
-    orders.write_text(ORDERS)
-    tickets = home / "tickets.jsonl"
-    tickets.write_text("".join(json.dumps(t) + "\n" for t in TICKETS))
-    customers = home / "customers.jsonl"
-    customers.write_text("".join(json.dumps(c) + "\n" for c in CUSTOMERS))
-    ingest_files(es, load_mapping("shop-customers"), [str(customers)], PREFIX, home)
-    ingest_files(es, load_mapping("shop-orders"), [str(orders)], PREFIX, home)
-    ingest_files(es, load_mapping("support"), [str(tickets)], PREFIX, home)
-    es.indices.refresh(index=f"{PREFIX}*")
+    ingest_sources(es, PREFIX, home, {"shop-customers": CUSTOMERS, "shop-orders": ORDERS, "support": TICKETS})
     return home
 
 
@@ -88,9 +75,7 @@ def test_mailboxes_seen_combines_activity_and_quoted_orders(es: Elasticsearch, l
 
 def test_resolve_joins_the_requester_to_the_account(es: Elasticsearch, loaded: Path) -> None:
     resolve(es, PREFIX, loaded)
-    es.indices.refresh(index=f"{PREFIX}records")
-    hits = es.search(index=f"{PREFIX}records", size=20)["hits"]["hits"]
-    customer = {h["_source"]["record_id"]: h["_source"]["customer_id"] for h in hits}
+    customer = customer_of(es, PREFIX)
     assert customer["support:A.vanLeeuwen@Work.example"] == customer["shop:S-000101"]
     assert customer["support:someone@else.example"] != customer["shop:S-000102"]
 
