@@ -164,6 +164,12 @@ def _print_explanation(console: Any, result: Any) -> None:
         if rec.get("name_from_email"):
             parts = " and ".join(f"{part} name '{rec['compared_name'][part]}'" for part in rec["name_from_email"])
             console.print(f"   {parts} read from the email address (not stated in the record)", highlight=False)
+        if rec.get("completed_from_tickets"):
+            console.print(f"   {' and '.join(rec['completed_from_tickets'])} from the requester's other tickets",
+                          highlight=False)
+        if rec.get("mailboxes_seen"):
+            console.print(f"   also uses {', '.join(rec['mailboxes_seen'])} (seen with it in orders, logins or tickets)",
+                          highlight=False)
     colour = "green" if result.decision == "same_customer" else "yellow"
     console.print(f"[{colour}]{result.decision.replace('_', ' ')}[/]: {escape(result.reason)}", highlight=False)
     for step in result.path:

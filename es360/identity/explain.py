@@ -65,7 +65,9 @@ def _summary(r: Rec) -> dict[str, Any]:
             "address": doc.get("address"), "created_at": doc.get("created_at"),
             "compared_name": {"first": r.first, "last": r.last},
             "name_from_email": r.name_from_email.split(",") if r.name_from_email else [],
-            "first_name_read_as": r.first_alt or None}
+            "first_name_read_as": r.first_alt or None,
+            "mailboxes_seen": sorted(r.alt_emails),  # used with the record in activity or named in tickets
+            "completed_from_tickets": list(r.completed)}
 
 
 def _with_context(es: Elasticsearch, alias: str, core: list[dict[str, Any]], model: Model) -> list[Rec]:

@@ -50,6 +50,7 @@ class Rec:
     phone_shared: bool = False
     name_from_email: str = ""  # name parts read from the email ('first', 'last', 'first,last'), not stated
     first_alt: str = ""  # the known spelling a rare first name is a slip of (es360.identity.spelling)
+    completed: tuple[str, ...] = ()  # fields taken from the requester's other tickets (es360.identity.requesters)
     created: float = NEVER
     updated: float = NEVER
     doc: dict[str, Any] = field(default_factory=dict, repr=False)

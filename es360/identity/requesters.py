@@ -83,16 +83,20 @@ def complete_requesters(records: list[Rec], details: dict[str, Requester]) -> in
         if seen is None:
             continue
         doc = dict(r.doc)
+        fields: list[str] = []
         name = _fullest_name(seen.names, _words(str((doc.get("name") or {}).get("full") or "")))
         if name:
             first, last = split_full_name(name)
             doc["name"] = {"first": first, "last": last, "full": name}
+            fields.append("name")
         if not doc.get("phone") and len(seen.phones) == 1:
             doc["phone"] = next(iter(seen.phones))
-        if doc == r.doc:
+            fields.append("phone")
+        if not fields:
             continue
         completed = from_source(r.idx, doc, r.doc_id, r.index)
         completed.alt_emails = r.alt_emails
+        completed.completed = tuple(fields)
         records[i] = completed
         changed += 1
     return changed

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
+from es360.identity.explain import explain
 from es360.identity.requesters import Requester, complete_requesters, requester_details
 from es360.identity.resolve import resolve
 from tests.identity.conftest import customer_of, ingest_sources, make_rec
@@ -67,3 +68,5 @@ def test_resolve_joins_the_requester_through_a_phone_only_an_earlier_ticket_gave
     assert report.requesters_completed == 1
     customer = customer_of(es, PREFIX)
     assert customer["support:xdelgado@work.example"] == customer["shop:S-000301"]
+    shown = explain(es, PREFIX, loaded, "support:xdelgado@work.example", "shop:S-000301")
+    assert shown.a["completed_from_tickets"] == ["name", "phone"] and shown.a["name"] == "Ximena Delgado"

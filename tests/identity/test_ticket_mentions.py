@@ -69,6 +69,7 @@ def test_resolve_and_explain_join_the_requester_to_the_account(es: Elasticsearch
     assert customer["support:person2@example.org"] != customer["support:person3@example.org"]
     result = explain(es, PREFIX, loaded, "support:S.Okafor@Work.example", "shop:S-000201")
     assert result.evidence["fields"]["email"]["level"] == "exact" and result.decision == "same_customer"
+    assert result.a["mailboxes_seen"] == ["samokafor@gmail.com"]  # explain says where the agreement comes from
 
 
 def test_stored_tickets_gain_the_field_when_reindexed_through_the_pipeline(es: Elasticsearch, loaded: Path) -> None:
