@@ -12,7 +12,7 @@ import orjson
 
 from . import settings as settings_mod
 from .analysis import AnalysisRegistry, Grouped
-from .errors import EsError, document_parsing, mapper_parsing, version_conflict
+from .errors import EsError, document_parsing, illegal_argument, mapper_parsing, version_conflict
 from .mapping import Field, Mapping, ParsedDoc
 from .segment import (
     INT_BYTES,
@@ -27,6 +27,7 @@ POSITION_GAP = 100
 MEMO_LIMIT = 50_000  # values whose analysis (or normalized term) a field's indexer remembers
 MEMO_MAX_CHARS = 100  # ... when they are this short (names, cities, emails recur; long texts seldom do)
 EDGE_PREFIX_MAX = 20
+TOKEN_LIMIT_SETTING = "index.mapping.total_tokens_per_document.limit"
 
 
 @dataclass(slots=True)
@@ -154,17 +155,21 @@ class Index:
     def index_doc(self, doc_id: str, source: dict[str, Any], *, op_type: str = "index",
                   if_seq_no: int | None = None, if_primary_term: int | None = None,
                   version: int | None = None, version_type: str | None = None,
-                  routing: str | None = None) -> dict[str, Any]:
-        """Index (or create) one document; returns ES's write result fields."""
+                  routing: str | None = None, dynamic_templates: dict[str, str] | None = None) -> dict[str, Any]:
+        """Index (or create) one document; returns ES's write result fields.
+
+        `dynamic_templates`: a bulk item's field path -> dynamic template name, for new fields."""
         state, created = self.write_doc(doc_id, source, op_type=op_type, if_seq_no=if_seq_no,
                                         if_primary_term=if_primary_term, version=version,
-                                        version_type=version_type, routing=routing)
+                                        version_type=version_type, routing=routing,
+                                        dynamic_templates=dynamic_templates)
         return self._result("created" if created else "updated", doc_id, state)
 
     def write_doc(self, doc_id: str, source: dict[str, Any], *, op_type: str = "index",
                   if_seq_no: int | None = None, if_primary_term: int | None = None,
                   version: int | None = None, version_type: str | None = None,
-                  routing: str | None = None) -> tuple[DocState, bool]:
+                  routing: str | None = None, dynamic_templates: dict[str, str] | None = None
+                  ) -> tuple[DocState, bool]:
         """`index_doc` without building the response: the new version's state and whether it was
         created (rather than updated). For internal writers that do not answer per document."""
         if self.closed:
@@ -172,10 +177,13 @@ class Index:
         existing = self.docs.get(doc_id)
         if op_type != "index" or if_seq_no is not None or if_primary_term is not None or version is not None:
             self._check_concurrency(doc_id, existing, op_type, if_seq_no, if_primary_term, version, version_type)
-        parsed, update = self._parse(source, doc_id)
+        parsed, update = self._parse(source, doc_id, dynamic_templates)
         if update:
             self.mapping.merge({"properties": update})
             self.persist_meta()
+        token_limit = self.settings.get(TOKEN_LIMIT_SETTING)
+        if token_limit is not None:
+            self._check_token_limit(parsed, int(token_limit))
         if version is not None and version_type in ("external", "external_gte"):
             new_version = version
         else:
@@ -258,15 +266,40 @@ class Index:
                 raise version_conflict(self.name, doc_id, f"current version [{current}] is higher than the one "
                                        f"provided [{version}]", self.uuid)
 
-    def _parse(self, source: dict[str, Any], doc_id: str) -> tuple[ParsedDoc, dict | None]:
+    def _parse(self, source: dict[str, Any], doc_id: str, dynamic_templates: dict[str, str] | None = None
+               ) -> tuple[ParsedDoc, dict | None]:
         if not isinstance(source, dict):
             raise mapper_parsing("failed to parse, document is empty")
         try:
-            return self.mapping.parse_document(source)
+            return self.mapping.parse_document(source, dynamic_templates)
         except EsError as err:
             if err.type == "document_parsing_exception" and "in document with id" in (err.reason or ""):
                 err.reason = err.reason.replace("in document with id", f"in document with id '{doc_id}'")
             raise
+
+    def _check_token_limit(self, parsed: ParsedDoc, limit: int) -> None:
+        """Reject a document whose analysed fields produce more than `limit` tokens in all, as ES's
+        `index.mapping.total_tokens_per_document.limit` does (-1: no limit). Only fields indexed
+        through an analyzer count (text-like fields); keywords are indexed untokenized."""
+        if limit <= 0:
+            return
+        nested: list[tuple[str, ParsedDoc]] = []
+        _collect_nested(parsed, nested)
+        docs = [parsed, *(sub for _path, sub in nested)]
+        count = 0
+        for doc in docs:
+            for path, values in doc.values.items():
+                f = self.mapping.field(path)
+                if f is None or not f.is_text or not f.indexed:
+                    continue
+                grouped = self.analysis.analyzer(f.analyzer).grouped
+                for value in values:
+                    count += grouped(str(value))[2]
+                if count > limit:
+                    raise illegal_argument(
+                        f"The number of tokens produced while indexing this document has exceeded the allowed "
+                        f"maximum of [{limit}]. This limit can be set by changing the "
+                        f"[{TOKEN_LIMIT_SETTING}] index level setting.")
 
     # ---- indexing into the segment ----------------------------------------------------------
     def _remove(self, state: DocState) -> None:

@@ -169,12 +169,15 @@ class Mapping:
             items = ", ".join(f"{k} : {_show(mapping[k])}" for k in unknown)
             raise mapper_parsing(f"Root mapping definition has unsupported parameters:  [{items}]")
         new_root = copy.deepcopy(self.root)
+        if "subobjects" in mapping:
+            mapping = {**mapping, "subobjects": _subobjects_value(mapping["subobjects"], "_doc")}
+        root_mode = _subobjects_mode(mapping.get("subobjects", new_root.get("subobjects", True)))
         for key, value in mapping.items():
             if key == "properties":
                 if not isinstance(value, dict):
                     raise mapper_parsing(f"Expected map for property [properties] but got [{value}]")
                 props = new_root.setdefault("properties", {})
-                self._merge_properties(props, value, "", None)
+                self._merge_properties(props, value, "", None, root_mode, "_doc")
             elif key == "dynamic":
                 new_root["dynamic"] = _dynamic_value(value)
             elif key == "_source" and isinstance(value, dict):
@@ -190,15 +193,24 @@ class Mapping:
         self.root = new_root
         self._rebuild()
 
-    def _merge_properties(self, current: dict, incoming: dict, prefix: str, nested: str | None) -> None:
+    def _merge_properties(self, current: dict, incoming: dict, prefix: str, nested: str | None,
+                          subobjects: str = "true", owner: str = "_doc") -> None:
+        """Merge `incoming` property definitions into `current` (the properties of object `owner`).
+
+        `subobjects` is the owner's mode: "true" expands dotted names into objects, "false" keeps
+        them as leaf names (flattening object definitions into dotted leaves, refusing nested ones),
+        "auto" keeps them unless an object with the dotted name's head already exists."""
         for name, definition in incoming.items():
             path = f"{prefix}{name}"
+            if not name:
+                reason = "field name cannot be an empty string"
+                raise mapper_parsing(f"Failed to parse mapping: {reason}", caused_by=illegal_argument(reason))
             if not isinstance(definition, dict):
                 raise mapper_parsing(f"Expected map for property [fields] on field [{name}] but got a {type(definition).__name__}")
-            if "." in name and not name.startswith(".") and self.root.get("subobjects", True) is not False:
+            if "." in name and not name.startswith(".") and _expands(name, current, subobjects):
                 head, rest = name.split(".", 1)
                 wrapped = {head: {"properties": {rest: definition}}}
-                self._merge_properties(current, wrapped, prefix, nested)
+                self._merge_properties(current, wrapped, prefix, nested, subobjects, owner)
                 continue
             ftype = definition.get("type")
             if ftype is None and ("properties" in definition or "dynamic" in definition or "enabled" in definition):
@@ -209,6 +221,14 @@ class Mapping:
                 raise mapper_parsing(f"No handler for type [{ftype}] declared on field [{name}]")
             _check_params(name, ftype, definition)
             existing = current.get(name)
+            if ftype in ("object", "nested") and subobjects == "false":
+                # an object inside an object without subobjects is flattened into dotted leaves
+                if ftype == "nested":
+                    raise mapper_parsing(f"Failed to parse mapping: Tried to add nested object [{name}] to object "
+                                         f"[{owner.rsplit('.', 1)[-1]}] which does not support subobjects")
+                self._merge_properties(current, _flattened_object(path, name, definition), prefix, nested,
+                                       subobjects, owner)
+                continue
             if ftype in ("object", "nested"):
                 existing_type = (existing or {}).get("type", "object") if existing else None
                 if existing is not None and existing_type != ftype:
@@ -218,12 +238,19 @@ class Mapping:
                     if key != "properties":
                         if key == "dynamic":
                             value = _dynamic_value(value)
+                        elif key == "subobjects":
+                            value = _subobjects_value(value, path)
+                            if existing is not None and _subobjects_mode(existing.get("subobjects", True)) \
+                                    != _subobjects_mode(value):
+                                raise illegal_argument(f"the [subobjects] parameter can't be updated for the "
+                                                       f"object mapping [{path}]")
                         target[key] = value
                 if ftype == "object":
                     target.pop("type", None)
                 child_nested = path if ftype == "nested" else nested
                 self._merge_properties(target.setdefault("properties", {}), definition.get("properties", {}),
-                                       path + ".", child_nested)
+                                       path + ".", child_nested, _subobjects_mode(target.get("subobjects", True)),
+                                       path)
                 if not target["properties"] and "properties" not in definition and existing is None:
                     target.pop("properties")
                 current[name] = target
@@ -346,9 +373,13 @@ class Mapping:
         return plan
 
     # ---- documents --------------------------------------------------------------------------
-    def parse_document(self, source: dict[str, Any]) -> tuple[ParsedDoc, dict[str, Any] | None]:
-        """Convert `_source` into per-field values. Returns the doc and the dynamic mapping update (or None)."""
-        parser = _DocParser(self)
+    def parse_document(self, source: dict[str, Any], dynamic_templates: dict[str, str] | None = None
+                       ) -> tuple[ParsedDoc, dict[str, Any] | None]:
+        """Convert `_source` into per-field values. Returns the doc and the dynamic mapping update (or None).
+
+        `dynamic_templates` (a bulk item's parameter): full field path -> the name of the dynamic
+        template a new field at that path must use, whatever the template's match conditions."""
+        parser = _DocParser(self, dynamic_templates)
         doc = ParsedDoc()
         parser.parse_object(source, "", self.root, doc, None)
         update = parser.update if parser.update else None
@@ -356,9 +387,10 @@ class Mapping:
 
 
 class _DocParser:
-    def __init__(self, mapping: Mapping) -> None:
+    def __init__(self, mapping: Mapping, dynamic_templates: dict[str, str] | None = None) -> None:
         self.mapping = mapping
         self.update: dict[str, Any] = {}
+        self.named_templates = dynamic_templates or None
 
     def parse_object(self, obj: dict, prefix: str, obj_def: dict, doc: ParsedDoc, dynamic: str | None) -> None:
         if not isinstance(obj, dict):
@@ -440,6 +472,13 @@ class _DocParser:
                     continue
             if key == "":
                 raise document_parsing("[1:2] field name cannot be an empty string")
+            mode = obj_def.get("subobjects", True)
+            if mode is not True:
+                mode = _subobjects_mode(mode)
+                if mode == "false" or (mode == "auto" and "." in key and not _expands(key, props, mode)):
+                    for name, item in _flat_items(key, value):
+                        self.parse_value(name, item, prefix, props.get(name), doc, dynamic)
+                    continue
             if "." in key and key.strip(".") == key:
                 head, rest = key.split(".", 1)
                 self._dotted(head, rest, value, prefix, obj_def, doc, dynamic)
@@ -467,7 +506,7 @@ class _DocParser:
                     dynamic: str) -> None:
         path = prefix + key
         if definition is None:
-            definition = self._dynamic_definition(path, value, dynamic)
+            definition = self._dynamic_definition(path, value, dynamic, key if "." in key else None)
             if definition is None:
                 return
         ftype = definition.get("type", "object")
@@ -565,7 +604,10 @@ class _DocParser:
             doc.ignored.append(f.path)
         return converted
 
-    def _dynamic_definition(self, path: str, value: Any, dynamic: str) -> dict | None:
+    def _dynamic_definition(self, path: str, value: Any, dynamic: str, leaf_name: str | None = None
+                            ) -> dict | None:
+        """The mapping of a new field (recorded as a mapping update unless runtime); `leaf_name`: the
+        field's own name when it holds dots (a leaf of an object without subobjects)."""
         if value is None or (isinstance(value, list) and all(v is None for v in value)):
             return None
         if dynamic == "false":
@@ -580,7 +622,7 @@ class _DocParser:
         if definition is None:
             return None
         if dynamic != "runtime":
-            self._record_update(path, definition)
+            self._record_update(path, definition, leaf_name)
         return definition
 
     def _infer(self, path: str, value: Any) -> dict | None:
@@ -622,9 +664,10 @@ class _DocParser:
         return None
 
     def _dynamic_template(self, path: str, sample: Any) -> dict | None:
+        wanted = self.named_templates.get(path) if self.named_templates else None
         for entry in self.mapping.root.get("dynamic_templates", []):
-            for _name, tpl in entry.items():
-                if _template_matches(tpl, path, sample):
+            for template_name, tpl in entry.items():
+                if template_name == wanted if wanted is not None else _template_matches(tpl, path, sample):
                     definition = copy.deepcopy(tpl.get("mapping", {}))
                     detected = _detected_type(sample)
                     name = path.rsplit(".", 1)[-1]
@@ -632,7 +675,13 @@ class _DocParser:
                     if "type" not in definition and "properties" not in definition:
                         base = self._infer_plain(sample)
                         definition = {**base, **definition}
+                    if isinstance(sample, dict) and definition.get("type", "object") not in ("object", "nested"):
+                        raise mapper_parsing(f"Field [{path}] must be an object; but it's configured as "
+                                             f"[{definition.get('type')}] in dynamic template [{template_name}]")
                     return definition
+        if wanted is not None:
+            raise mapper_parsing(f"Can't find dynamic template for dynamic template name [{wanted}] of field "
+                                 f"[{path}]")
         return None
 
     def _infer_plain(self, sample: Any) -> dict:
@@ -646,8 +695,12 @@ class _DocParser:
             return {"type": "object"}
         return {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}}
 
-    def _record_update(self, path: str, definition: dict) -> None:
-        parts = path.split(".")
+    def _record_update(self, path: str, definition: dict, leaf_name: str | None = None) -> None:
+        if leaf_name is None:
+            parts = path.split(".")
+        else:
+            parent = path[: -len(leaf_name) - 1]
+            parts = [*parent.split("."), leaf_name] if parent else [leaf_name]
         node = self.update
         for i, part in enumerate(parts[:-1]):
             holder = node.setdefault(part, {})
@@ -1154,6 +1207,60 @@ def _dynamic_value(value: Any) -> str:
     return text
 
 
+def _flat_items(key: str, value: Any) -> list[tuple[str, Any]]:
+    """A value under an object without subobjects, as (dotted leaf name, value) pairs: inner objects
+    are flattened into their parent's name (`{"a": {"b": 1}}` -> `a.b`), in arrays too."""
+    if type(value) is dict:
+        out: list[tuple[str, Any]] = []
+        for sub, item in value.items():
+            out.extend(_flat_items(f"{key}.{sub}", item))
+        return out
+    if type(value) is list and any(type(item) is dict for item in value):
+        out = []
+        for item in value:
+            out.extend(_flat_items(key, item))
+        return out
+    return [(key, value)]
+
+
+def _flattened_object(path: str, name: str, definition: dict[str, Any]) -> dict[str, Any]:
+    """The properties of object `name` as dotted leaves of its parent (which has no subobjects)."""
+    for param, refused in (("enabled", False), ("subobjects", True)):
+        if param in definition and definition[param] in (refused, str(refused).lower()):
+            raise mapper_parsing(f"Object mapper [{path}] was found in a context where subobjects is set to false. "
+                                 f"Auto-flattening [{path}] failed because the value of [{param}] is "
+                                 f"[{str(refused).lower()}]")
+    props = definition.get("properties") or {}
+    return {f"{name}.{child}": child_def for child, child_def in props.items()}
+
+
+def _subobjects_value(value: Any, path: str) -> bool | str:
+    """A `subobjects` parameter as ES keeps it: true, false or "auto"."""
+    if value is True or value is False or value == "auto":
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise mapper_parsing(f"Failed to parse mapping: Unknown value [{value}] for field [subobjects] of [{path}] - "
+                         f"accepted values are [true, false, auto]")
+
+
+def _subobjects_mode(value: Any) -> str:
+    """"true", "false" or "auto" for a stored `subobjects` value."""
+    if value is False or value == "false":
+        return "false"
+    return "auto" if value == "auto" else "true"
+
+
+def _expands(name: str, current: dict, subobjects: str) -> bool:
+    """Whether a dotted property name stands for objects (rather than being one leaf's name)."""
+    if subobjects == "true":
+        return True
+    if subobjects == "false":
+        return False
+    head = current.get(name.split(".", 1)[0])
+    return head is not None and head.get("type", "object") in ("object", "nested")
+
+
 def _unwrap_doc_type(mapping: dict[str, Any]) -> dict[str, Any]:
     if len(mapping) == 1 and "_doc" in mapping and isinstance(mapping["_doc"], dict):
         return mapping["_doc"]
@@ -1200,6 +1307,11 @@ def _validate_leaf(path: str, ftype: str, definition: dict, analysis: Any) -> No
         if similarity is not None and similarity not in ("cosine", "dot_product", "l2_norm", "max_inner_product"):
             raise mapper_parsing(f"Unknown value [{similarity}] for field [similarity] - accepted values are "
                                  f"[l2_norm, dot_product, cosine, max_inner_product]")
+        if definition.get("index_options") is not None:
+            from .vectors import validate_index_options
+
+            validate_index_options(path.rsplit(".", 1)[-1], definition["index_options"],
+                                   str(definition.get("element_type", "float")))
     if ftype == "aggregate_metric_double":
         _validate_aggregate_metric(path, definition)
     if ftype in ("date", "date_nanos") and "format" in definition:
@@ -1213,7 +1325,7 @@ def _validate_leaf(path: str, ftype: str, definition: dict, analysis: Any) -> No
 
 UPDATABLE = {"ignore_above", "fields", "meta", "copy_to", "search_analyzer", "search_quote_analyzer", "boost",
              "eager_global_ordinals", "fielddata", "ignore_malformed", "null_value", "dims",
-             "index_options", "similarity", "time_series_metric"}
+             "index_options", "similarity", "time_series_metric", "split_queries_on_whitespace"}
 
 
 def _merge_leaf(path: str, existing: dict, incoming: dict) -> dict:
@@ -1297,6 +1409,9 @@ def _detected_type(sample: Any) -> str:
     return "string"
 
 
+_MATCH_CONDITIONS = frozenset({"match_mapping_type", "unmatch_mapping_type", "match", "path_match"})
+
+
 def _template_matches(tpl: dict, path: str, sample: Any) -> bool:
     name = path.rsplit(".", 1)[-1]
     detected = _detected_type(sample)
@@ -1309,6 +1424,8 @@ def _template_matches(tpl: dict, path: str, sample: Any) -> bool:
         "path_match": lambda v: any(_glob(p, path, None) for p in _as_list(v)),
         "path_unmatch": lambda v: not any(_glob(p, path, None) for p in _as_list(v)),
     }
+    if not _MATCH_CONDITIONS.intersection(tpl):
+        return False  # a template without match conditions is only used when a bulk item names it
     return all(check(tpl[key]) for key, check in checks.items() if key in tpl)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import EsError, illegal_argument, parsing_exception
+from .errors import EsError, illegal_argument, mapper_parsing, parsing_exception
 from .query import INT, DocSet, QueryContext, empty, execute, intersect, query
 
 NUM_CANDIDATES_LIMIT = 10_000
@@ -51,6 +51,46 @@ class KnnSpec:
     name: str | None = None
     inner_hits: dict[str, Any] | None = None
     squared_l2: bool = False
+
+
+# ---- mapping validation --------------------------------------------------------------------------
+# dense_vector `index_options` types and the parameters each accepts (besides `type`), as in ES
+_HNSW = {"m", "ef_construction"}
+INDEX_OPTION_PARAMS: dict[str, set[str]] = {
+    "hnsw": _HNSW,
+    "int8_hnsw": _HNSW | {"confidence_interval", "rescore_vector"},
+    "int4_hnsw": _HNSW | {"confidence_interval", "rescore_vector"},
+    "bbq_hnsw": _HNSW | {"rescore_vector"},
+    "flat": set(),
+    "int8_flat": {"confidence_interval", "rescore_vector"},
+    "int4_flat": {"confidence_interval", "rescore_vector"},
+    "bbq_flat": {"rescore_vector"},
+}
+_FLOAT_ONLY = {"int8_hnsw", "int4_hnsw", "bbq_hnsw", "int8_flat", "int4_flat", "bbq_flat"}
+
+
+def validate_index_options(name: str, options: Any, element_type: str) -> None:
+    """Reject a dense_vector `index_options` ES would refuse (unknown type, foreign parameters)."""
+    if not isinstance(options, dict):
+        raise mapper_parsing(f"Failed to parse mapping: [index_options] on field [{name}] must be an object")
+    kind = options.get("type")
+    if kind is None:
+        raise mapper_parsing("Failed to parse mapping: [index_options] requires field [type] to be configured")
+    if kind not in INDEX_OPTION_PARAMS:
+        raise mapper_parsing(f"Failed to parse mapping: Unknown vector index options type [{kind}] for field "
+                             f"[{name}]")
+    extra = [key for key in options if key != "type" and key not in INDEX_OPTION_PARAMS[kind]]
+    if extra:
+        items = ", ".join(f"{key} : {options[key]}" for key in extra)
+        raise mapper_parsing(f"Failed to parse mapping: Mapping definition for [{name}] has unsupported "
+                             f"parameters:  [{items}]")
+    for key in ("m", "ef_construction"):
+        value = options.get(key)
+        if value is not None and (type(value) is not int or value < 1):
+            raise mapper_parsing(f"Failed to parse mapping: [{key}] must be a positive integer but was [{value}]")
+    if element_type != "float" and kind in _FLOAT_ONLY:
+        raise mapper_parsing(f"Failed to parse mapping: [element_type] cannot be [{element_type}] when using "
+                             f"index type [{kind}]")
 
 
 # ---- parsing -------------------------------------------------------------------------------------

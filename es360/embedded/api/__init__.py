@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ["cluster", "indices", "documents", "bulk", "search", "reindex", "enrich", "transforms", "ingest", "security"]
+MODULES = ["cluster", "indices", "field_caps", "documents", "bulk", "search", "reindex", "enrich", "transforms", "ingest", "security"]
 _loaded = False
 
 

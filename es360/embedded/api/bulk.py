@@ -65,6 +65,8 @@ def parse_bulk(body: bytes) -> list[tuple[str, dict[str, Any], Any]]:
             source = loads(source_raw)
         except orjson.JSONDecodeError:
             source = _parse_error(source_raw)
+        if action == "index" and meta.get("op_type") == "create":
+            action = "create"  # an index request with op_type create is a create (and answers as one)
         add((action, meta, source))
     return items
 
@@ -111,7 +113,8 @@ class _ParseFailure:
         self.error = error
 
 
-_OPTION_KEYS = frozenset({"routing", "_routing", "if_seq_no", "if_primary_term", "version", "version_type"})
+_OPTION_KEYS = frozenset({"routing", "_routing", "if_seq_no", "if_primary_term", "version", "version_type",
+                          "dynamic_templates"})
 
 
 def execute_item(engine: Engine, action: str, meta: dict[str, Any], source: Any, defaults: dict[str, Any],
@@ -150,6 +153,7 @@ def execute_item(engine: Engine, action: str, meta: dict[str, Any], source: Any,
                 raise EsError(400, "action_request_validation_exception", "Validation Failed: 1: id is missing;")
             index = engine.write_index(index_name)
             options.pop("routing", None)
+            options.pop("dynamic_templates", None)
             result = index.delete_doc(doc_id, **options)
             status = 404 if result["result"] == "not_found" else 200
         else:

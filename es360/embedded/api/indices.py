@@ -517,7 +517,8 @@ def _index_stats(idx: Index, metrics: list[str]) -> dict[str, Any]:
                                "uncommitted_size_in_bytes": 55, "earliest_last_modified_age": 0}
         elif m == "request_cache":
             out["request_cache"] = {"memory_size_in_bytes": _stat(idx, "request_cache_memory_size_in_bytes"),
-                                    "evictions": 0, "hit_count": _stat(idx, "request_cache_hit_count"),
+                                    "evictions": _stat(idx, "request_cache_evictions"),
+                                    "hit_count": _stat(idx, "request_cache_hit_count"),
                                     "miss_count": _stat(idx, "request_cache_miss_count")}
         elif m == "recovery":
             out["recovery"] = {"current_as_source": 0, "current_as_target": 0, "throttle_time_in_millis": 0}
