@@ -889,7 +889,7 @@ _NAMED: dict[str, tuple[str, str | None]] = {
     "date_hour_minute_second": ("uuuu-MM-dd'T'HH:mm:ss", None),
     "date_hour_minute_second_fraction": ("uuuu-MM-dd'T'HH:mm:ss.SSS", None),
     "date_hour_minute_second_millis": ("uuuu-MM-dd'T'HH:mm:ss.SSS", None),
-    "date_time": ("uuuu-MM-dd'T'HH:mm:ss.SSSXXX", None),
+    "date_time": ("uuuu-MM-dd'T'HH:mm:ss[.SSS]XXX", _ISO_PRINT),  # ES parses the fraction as optional
     "date_time_no_millis": ("uuuu-MM-dd'T'HH:mm:ssXXX", None),
     "hour": ("HH", None),
     "hour_minute": ("HH:mm", None),

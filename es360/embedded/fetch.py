@@ -412,6 +412,20 @@ def docvalue_values(seg: Any, index: Any, docnum: int, name: str, f: Field | Non
     return out
 
 
-__all__ = ["FieldRequest", "parse_field_requests", "fields_api", "values_at", "objects_at", "docvalue_values",
-           "check_docvalue_limit", "format_number", "format_date", "field_value", "resolve_requested",
+def stored_field_values(index: Any, source: dict[str, Any] | None, names: list[str]) -> dict[str, list[Any]]:
+    """The `stored_fields` a search hit or a GET returns under `fields`: mapped fields with
+    `store: true` matching the requested names or patterns (metadata names are handled elsewhere)."""
+    wanted = []
+    for name in names:
+        if name in ("_source", "_id", "_routing", "*"):
+            continue
+        for concrete in index.mapping.resolve_pattern(name):
+            f = index.mapping.field(concrete)
+            if f is not None and f.params.get("store") is True:
+                wanted.append(FieldRequest(concrete))
+    return fields_api(index, source, wanted) if wanted else {}
+
+
+__all__ = ["FieldRequest", "parse_field_requests", "fields_api", "stored_field_values", "values_at", "objects_at",
+           "docvalue_values", "check_docvalue_limit", "format_number", "format_date", "field_value", "resolve_requested",
            "metadata_fields", "METADATA_FIELDS"]

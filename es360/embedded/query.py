@@ -151,6 +151,8 @@ def execute(q: Any, ctx: QueryContext) -> DocSet:
         raise no_wrap(EsError(400, "illegal_argument_exception",
                               "The nested depth of the query exceeds the maximum nested depth for queries set in "
                               "[indices.query.bool.max_nested_depth]"))
+    if name in FIELD_KEYED_QUERIES:
+        body = resolve_field_alias(body, ctx)
     ctx.depth += 1
     try:
         return fn(body, ctx)
@@ -164,6 +166,24 @@ def execute(q: Any, ctx: QueryContext) -> DocSet:
         raise parsing_exception(f"[{name}] failed to parse query: {exc}") from None
     finally:
         ctx.depth -= 1
+
+
+# leaf queries written `{"<field>": ...}`: a field alias there reads its target field, as in ES
+FIELD_KEYED_QUERIES = frozenset({"term", "terms", "range", "prefix", "wildcard", "regexp", "fuzzy", "match",
+                                 "match_phrase", "match_phrase_prefix", "match_bool_prefix", "span_term",
+                                 "terms_set", "intervals"})
+
+
+def resolve_field_alias(body: dict[str, Any], ctx: QueryContext) -> dict[str, Any]:
+    """`body` with a field-alias key replaced by the alias's target path (unchanged when none is)."""
+    fields = ctx.index.mapping.fields
+    for key in body:
+        f = fields.get(key)
+        if f is not None and f.type == "alias":
+            target = f.params.get("path")
+            if isinstance(target, str) and target:
+                return {(target if k == key else k): v for k, v in body.items()}
+    return body
 
 
 def execute_filter(q: Any, ctx: QueryContext) -> np.ndarray:
@@ -1573,6 +1593,8 @@ def match_query(ctx: QueryContext, name: str, spec: dict[str, Any]) -> DocSet:
     if f is None:
         return empty()
     value = spec["query"]
+    if f.is_keyword and f.params.get("split_queries_on_whitespace") and spec.get("analyzer") is None:
+        return _split_keyword_match(ctx, f, value, boost, spec)
     if not f.is_text:
         return non_text_query(ctx, f, name, value, boost, spec)
     tokens = analyze_query_text(ctx, f, value, spec.get("analyzer"))
@@ -1586,6 +1608,20 @@ def match_query(ctx: QueryContext, name: str, spec: dict[str, Any]) -> DocSet:
         return boolean(ctx, parts, [], [], [])
     msm = minimum_should_match(spec.get("minimum_should_match"), len(parts))
     return boolean(ctx, [], [], parts, [], msm)
+
+
+def _split_keyword_match(ctx: QueryContext, f: Field, value: Any, boost: float, spec: dict[str, Any]) -> DocSet:
+    """A keyword field with `split_queries_on_whitespace` searches with a whitespace tokenizer (then its
+    normalizer): each word is a term, combined as the match query's operator says."""
+    words = _text(value).split()
+    if not words:
+        return zero_terms(ctx, spec)
+    parts = [term_query(ctx, f.path, w, boost) for w in words]
+    if len(parts) == 1:
+        return parts[0]
+    if str(spec.get("operator", "or")).lower() == "and":
+        return boolean(ctx, parts, [], [], [])
+    return boolean(ctx, [], [], parts, [], minimum_should_match(spec.get("minimum_should_match"), len(parts)))
 
 
 # ---- phrases -------------------------------------------------------------------------------------

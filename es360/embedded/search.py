@@ -23,14 +23,15 @@ from . import vectors
 from .contexts import IndexView
 from .engine import Engine, Target
 from .errors import EsError, action_request_validation, illegal_argument, parsing_exception, x_content_parse
+from .explain import explain_clause
 from .fetch import (
-    FieldRequest,
     check_docvalue_limit,
     docvalue_values,
     fields_api,
     metadata_fields,
     objects_at,
     parse_field_requests,
+    stored_field_values,
 )
 from .query import INT, DocSet, QueryContext, constant, empty, execute, intersect, union
 from .runtime import RuntimeIndex, parse_section, with_runtime_fields
@@ -705,6 +706,9 @@ class Searcher:
                                                                     "action_request_validation_exception"):
                     raise wrap_shard_error(err, shards[0].target) from None
                 raise
+            failures = getattr(self, "agg_shard_failures", None)
+            if failures:
+                self._drop_failed_shards(response, shards, failures)
         if aggs and self.body.get("suggest") is not None:
             from .suggest import suggest
 
@@ -715,6 +719,32 @@ class Searcher:
             hook(self, shards, response)
         response["took"] = int((time.perf_counter() - start) * 1000)
         return response
+
+    def _drop_failed_shards(self, response: dict[str, Any], shards: list[ShardResult],
+                            failures: list[dict[str, Any]]) -> None:
+        """Report shards that failed while aggregating as ES does: their hits and counts leave the
+        response and `_shards.failures` lists them; when every shard failed the search fails."""
+        failed = {f["index"] for f in failures}
+        reason = failures[0]["reason"]
+        cause = EsError(400, reason.get("type", "exception"), reason.get("reason", ""))
+        total_shards = len(self.targets)
+        if len(failed) >= total_shards or self.params.get("allow_partial_search_results") == "false":
+            raise ShardSearchFailure(400, "search_phase_execution_exception",
+                                     "all shards failed" if len(failed) >= total_shards else "Partial shards failure",
+                                     phase="query", grouped=True, failed_shards=failures, caused_by=cause)
+        response["_shards"] = {"total": total_shards, "successful": total_shards - len(failed), "skipped": 0,
+                               "failed": len(failed), "failures": failures}
+        hits = response["hits"]
+        hits["hits"] = [h for h in hits["hits"] if h.get("_index") not in failed]
+        if "total" in hits and hits["total"] != -1:
+            total = sum(s.total for s in shards if s.target.index.name not in failed)
+            if self.rest_int:
+                hits["total"] = total
+            else:
+                value, relation = total, "eq"
+                if self.track is not None and total > self.track:
+                    value, relation = self.track, "gte"
+                hits["total"] = {"value": value, "relation": relation}
 
     def _max_score(self, shards: list[ShardResult], total: int) -> float | None:
         tracked = not self.sort or any(s.is_score for s in self.sort) or self.track_scores
@@ -911,16 +941,7 @@ class Searcher:
                 index.fetch_fields(docnum, self.fields_req, fields)
             fields.update(metadata_fields(self.fields_req, hit, index, state))
         if isinstance(self.stored_fields, list):
-            stored_req = []
-            for name in self.stored_fields:
-                if name in ("_source", "_id", "_routing", "*"):
-                    continue
-                for concrete in index.mapping.resolve_pattern(name):
-                    f = index.mapping.field(concrete)
-                    if f is not None and f.params.get("store") is True:
-                        stored_req.append(FieldRequest(concrete))
-            if stored_req:
-                fields.update(fields_api(index, source, stored_req))
+            fields.update(stored_field_values(index, source, self.stored_fields))
         for req in self.docvalue_req:
             names = index.mapping.resolve_pattern(req.pattern) if "*" in req.pattern else [req.pattern]
             for name in names:
@@ -1162,13 +1183,20 @@ class Searcher:
             i = int(np.searchsorted(ds.docs, docnum))
             if i < len(ds.docs) and ds.docs[i] == docnum:
                 value = 0.0 if occur == "filter" else _f32(float(ds.scores[i]))
-                details.append({"value": value, "description": f"{_describe(clause)}", "details": []})
+                lucene = explain_clause(clause, shard.ctx, docnum) if occur != "filter" else None
+                if lucene is not None and _close(lucene["value"], value):
+                    details.append({**lucene, "value": value})
+                else:
+                    details.append({"value": value, "description": f"{_describe(clause)}", "details": []})
         for spec, part in zip(self.knn_specs, shard.knn_parts, strict=False):
             i = int(np.searchsorted(part.docs, docnum))
             if i < len(part.docs) and part.docs[i] == docnum:
                 details.append({"value": _f32(float(part.scores[i])),
                                 "description": f"within top k documents of knn on [{spec.field}]", "details": []})
         if not details:
+            lucene = explain_clause(q, shard.ctx, docnum) if not clauses else None
+            if lucene is not None and _close(lucene["value"], _f32(score)):
+                return {**lucene, "value": _f32(score)}
             return {"value": _f32(score), "description": _describe(q), "details": []}
         return {"value": _f32(score), "description": "sum of:", "details": details}
 
@@ -1290,6 +1318,11 @@ def _describe_full(q: Any) -> str:
         return orjson.dumps(q).decode()
     except TypeError:
         return str(q)
+
+
+def _close(a: float, b: float) -> bool:
+    """Two float32 scores equal up to rounding (an explanation must add up to the hit's score)."""
+    return abs(a - b) <= 1e-5 * max(1.0, abs(b))
 
 
 def _describe(q: Any) -> str:

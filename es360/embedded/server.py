@@ -267,6 +267,19 @@ def _seg_match(pattern: str, key: str) -> bool:
     return pattern == key
 
 
+def _below(paths: list[list[str]], key: str) -> list[list[str]]:
+    """What is left of each path below `key` (an empty path: `key` itself matched)."""
+    rest: list[list[str]] = []
+    for p in paths:
+        if p[0] == "**":  # any depth: keep looking below, and match the next part here
+            rest.append(p)
+            if len(p) > 1 and _seg_match(p[1], key):
+                rest.append(p[2:])
+        elif _seg_match(p[0], key):
+            rest.append(p[1:])
+    return rest
+
+
 def _include(node: Any, paths: list[list[str]]) -> Any:
     if any(not p for p in paths):
         return node
@@ -278,14 +291,7 @@ def _include(node: Any, paths: list[list[str]]) -> Any:
         return None
     out: dict[str, Any] = {}
     for key, value in node.items():
-        rest: list[list[str]] = []
-        for p in paths:
-            if p[0] == "**":
-                rest.append(p)
-                if len(p) > 1 and _seg_match(p[1], key):
-                    rest.append(p[2:])
-            elif _seg_match(p[0], key):
-                rest.append(p[1:])
+        rest = _below(paths, key)
         if rest:
             kept = _include(value, rest)
             if kept is not None:
@@ -300,7 +306,7 @@ def _exclude(node: Any, paths: list[list[str]]) -> Any:
         return node
     out = {}
     for key, value in node.items():
-        rest = [p[1:] for p in paths if _seg_match(p[0], key)]
+        rest = _below(paths, key)
         if any(not r for r in rest):
             continue
         out[key] = _exclude(value, rest) if rest else value

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..engine import Engine
 from ..errors import EsError, action_request_validation, did_you_mean, illegal_argument, index_not_found
+from ..fetch import stored_field_values
 from ..index import Index
 from ..rest import Request, Response, route
 from ..security import access as security
@@ -38,6 +39,12 @@ def write_options(params: dict[str, Any]) -> dict[str, Any]:
         out["version_type"] = vt
     if params.get("routing") is not None:
         out["routing"] = str(params["routing"])
+    templates = params.get("dynamic_templates")
+    if templates is not None:
+        if not isinstance(templates, dict) or not all(type(v) is str for v in templates.values()):
+            raise illegal_argument("[dynamic_templates] must be an object of field names to template names")
+        if templates:
+            out["dynamic_templates"] = templates
     if out.get("version_type") in ("external", "external_gte") and "version" not in out:
         raise action_request_validation(["an external version is required"])
     if "if_seq_no" in out and out["if_seq_no"] < 0:
@@ -147,8 +154,13 @@ def get_response(index: Index, doc_id: str, req_params: dict[str, Any] | None = 
         source_spec if source_spec is not None else params.get("_source"),
         params.get("_source_includes") or params.get("_source_include"),
         params.get("_source_excludes") or params.get("_source_exclude"))
-    if params.get("stored_fields") and source_spec is None and params.get("_source") is None:
+    stored = [n.strip() for n in str(params.get("stored_fields") or "").split(",") if n.strip()]
+    if stored and source_spec is None and params.get("_source") is None and "_source" not in stored:
         fetch = False
+    if stored:
+        values = stored_field_values(index, index.source(state), stored)
+        if values:
+            out["fields"] = values
     if fetch and index.mapping.source_enabled:
         out["_source"] = filter_source(index.source(state), inc, exc)
     return True, out

@@ -8,6 +8,7 @@ from typing import Any
 from ..contexts import ScrollState, context_missing, parse_keep_alive, registry
 from ..engine import Engine, Target
 from ..errors import EsError, action_request_validation, illegal_argument, parsing_exception
+from ..request_cache import cached_search
 from ..rest import Request, Response, parse_json, route
 from ..search import Searcher, ShardSearchFailure, continue_scroll, count_docs, start_scroll
 from ..security import access as security
@@ -77,7 +78,8 @@ def run_search(engine: Engine, index: str | list[str] | None, body: dict[str, An
         contexts.add_scroll(state)
         return {"_scroll_id": state.id, **response}
     targets = search_targets(engine, None, index, params)
-    return Searcher(engine, targets, body, params).run()
+    searcher = Searcher(engine, targets, body, params)
+    return cached_search(engine, targets, body, params, searcher, searcher.run)
 
 
 @route("GET,POST", "/_search", "/{index}/_search")
@@ -90,8 +92,9 @@ def search(engine: Engine, req: Request) -> dict[str, Any]:
 def count(engine: Engine, req: Request) -> dict[str, Any]:
     body = req.json_object()
     for key in body:
-        if key != "query":
+        if key not in ("query", "stats"):
             raise parsing_exception(f"request does not support [{key}]")
+    stats = _stats_groups(body.get("stats", req.params.get("stats")))
     terminate_after = req.int_param("terminate_after")
     if terminate_after is not None and terminate_after <= 0:
         raise illegal_argument("terminateAfter must be > 0")
@@ -99,15 +102,29 @@ def count(engine: Engine, req: Request) -> dict[str, Any]:
     search_body: dict[str, Any] = {"size": 0, "track_total_hits": True}
     if "query" in body:
         search_body["query"] = body["query"]
+    if stats:
+        search_body["stats"] = stats
     if req.params.get("min_score"):
         search_body["min_score"] = float(req.params["min_score"])
     params = {k: v for k, v in req.params.items() if k in ("q", "df", "default_operator", "analyzer", "lenient",
                                                            "analyze_wildcard")}
-    total = Searcher(engine, targets, search_body, params).run()["hits"]["total"]["value"]
+    searcher = Searcher(engine, targets, search_body, params)
+    total = cached_search(engine, targets, search_body, params, searcher, searcher.run)["hits"]["total"]["value"]
     if terminate_after is not None:
         total = min(total, terminate_after * max(len(targets), 1))
     n = len(targets)
     return {"count": total, "_shards": {"total": n, "successful": n, "skipped": 0, "failed": 0}}
+
+
+def _stats_groups(value: Any) -> list[str]:
+    """The `stats` groups of a count request: a list of strings or a comma-separated string."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise parsing_exception("[stats] must be a string or an array of strings")
 
 
 # ---- scroll ----------------------------------------------------------------------------------------
