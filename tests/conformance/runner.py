@@ -177,7 +177,10 @@ class Executor:
 
     @staticmethod
     def _value(path: Any, stash: Stash) -> Any:
-        return lookup(stash.last_body, _text(path), stash)
+        text = _text(path)
+        if text.startswith("$") and text[1:] in stash.values:
+            return stash.values[text[1:]]  # `match: {$first_created: ...}` checks the stashed value itself
+        return lookup(stash.last_body, text, stash)
 
     def _each(self, arg: Any, stash: Stash, check: Callable[[str, Any, Any], None]) -> None:
         if not isinstance(arg, dict):

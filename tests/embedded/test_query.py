@@ -469,6 +469,7 @@ def test_errors_are_es_shaped() -> None:
     assert "must be set for numeric fields" in (err.caused_by.reason if err.caused_by else err.reason)
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # cleanup at the recursion limit
 def test_deep_nesting_is_an_error_not_a_crash() -> None:
     idx = make_index(QS_MAP, QS_DOCS)
     q: dict[str, Any] = {"match_all": {}}
