@@ -1133,7 +1133,7 @@ def _apply_source_mode(flat: dict[str, Any], mappings: dict[str, Any]) -> dict[s
 def merge_template_mappings(base: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:
     """ES's INDEX_TEMPLATE merge: objects merge recursively, a later leaf definition replaces an earlier one."""
     out = copy.deepcopy(base)
-    subobjects = incoming.get("subobjects", out.get("subobjects", True)) is not False
+    subobjects = _expands_dots(incoming.get("subobjects", out.get("subobjects", True)))
     for key, value in incoming.items():
         if key == "properties" and isinstance(value, dict):
             props = out.setdefault("properties", {})
@@ -1152,6 +1152,12 @@ def merge_template_mappings(base: dict[str, Any], incoming: dict[str, Any]) -> d
     return out
 
 
+def _expands_dots(subobjects: Any) -> bool:
+    """Whether templates' dotted property names become objects when merged: only with `subobjects: true`;
+    `false` keeps them as leaf names and `auto` leaves the choice to the mapping (es360.embedded.mapping)."""
+    return subobjects is True or subobjects == "true"
+
+
 def _is_object(definition: Any) -> bool:
     return isinstance(definition, dict) and (definition.get("type") in (None, "object", "nested"))
 
@@ -1168,7 +1174,7 @@ def _merge_props(base: dict[str, Any], incoming: dict[str, Any]) -> None:
             props = copy.deepcopy(existing.get("properties") or {})
             sub = definition.get("properties")
             if isinstance(sub, dict):
-                subobjects = definition.get("subobjects", existing.get("subobjects", True)) is not False
+                subobjects = _expands_dots(definition.get("subobjects", existing.get("subobjects", True)))
                 _merge_props(props, _expand_dots(sub) if subobjects else sub)
             if props or "properties" in existing or "properties" in definition:
                 merged["properties"] = props

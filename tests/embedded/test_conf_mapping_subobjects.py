@@ -87,6 +87,15 @@ def test_auto_subobjects_keeps_existing_objects(client: Elasticsearch) -> None:
     assert sorted(props["host"]["properties"]) == ["ip", "name"]
 
 
+def test_auto_subobjects_keeps_dotted_leaf_names_given_at_index_creation(client: Elasticsearch) -> None:
+    """Creating the index (through the template merge) must not turn `auto`'s dotted names into objects."""
+    name = f"{PREFIX}auto-create"
+    client.indices.create(index=name, mappings={"subobjects": "auto", "properties": {
+        "metrics.time": {"type": "long"}, "metrics.time.max": {"type": "long"}}})
+    props = client.indices.get_mapping(index=name)[name]["mappings"]["properties"]
+    assert sorted(props) == ["metrics.time", "metrics.time.max"]
+
+
 # ---- field capabilities ---------------------------------------------------------------------------
 def test_field_caps_across_indices(client: Elasticsearch) -> None:
     client.indices.create(index=f"{PREFIX}caps-a", mappings={"properties": {
