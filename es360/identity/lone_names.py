@@ -23,11 +23,16 @@ ROLE_RATIO = 3.0
 
 def stated_word(r: Rec) -> str:
     """The one name word the record itself states ('' when it states none or both parts)."""
-    if r.name_from_email == "first,last":
-        return ""
+    return _stated(r)[0]
+
+
+def _stated(r: Rec) -> tuple[str, str]:
+    """(the one name word the record states, the part it is in: 'first' or 'last'), or ('', '')."""
     first = "" if "first" in r.name_from_email else r.first
     last = "" if "last" in r.name_from_email else r.last
-    return (first or last) if bool(first) != bool(last) else ""
+    if bool(first) == bool(last):
+        return "", ""
+    return (first, "first") if first else (last, "last")
 
 
 def _role(word: str, firsts: dict[str, int], lasts: dict[str, int]) -> str:
@@ -46,18 +51,14 @@ def settle_lone_names(records: Iterable[Rec], first_names: NameFrequencies | Non
         return 0
     moved = 0
     for r in records:
-        word = stated_word(r)
+        word, part = _stated(r)
         if len(word) < 2 or " " in word:
             continue
         role = _role(word, first_names.counts, last_names.counts)
-        now = "first" if (r.first == word and "first" not in r.name_from_email) else "last"
-        if not role or role == now:
+        if not role or role == part:
             continue
         first, last = (word, "") if role == "first" else ("", word)
-        if r.email_canon:
-            first, last, inferred = infer_name(first, last, r.email)
-        else:
-            inferred = ""
+        first, last, inferred = infer_name(first, last, r.email)  # no email: nothing is read
         r.first, r.last, r.name_from_email = first, last, inferred
         moved += 1
     return moved

@@ -66,7 +66,8 @@ def _words(full: str) -> list[str]:
 
 def _fullest_name(names: set[str], own: list[str]) -> str:
     """The requester's full name when the tickets agree on one person and it extends the record's own."""
-    full = {tuple(_words(n)): n for n in names if len(_words(n)) >= 2}
+    read = {n: tuple(_words(n)) for n in names}
+    full = {words: n for n, words in read.items() if len(words) >= 2}
     if len(full) != 1:
         return ""  # none, or two people writing from one mailbox
     words, name = next(iter(full.items()))
